@@ -1,0 +1,75 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import lazy_gettext
+
+from config import INSTANCE_DIR, Config, ProductionConfig, config_for
+
+
+def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Flask:
+    """Build an Agora app. `config` is an environment name, a settings class, or overrides (tests)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(INSTANCE_DIR),
+    )
+    overrides: dict[str, Any] = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = overrides.pop("ENV_NAME", "testing")
+    settings = config if isinstance(config, type) else config_for(config)
+    if issubclass(settings, ProductionConfig):
+        settings.check()
+    app.config.from_object(settings)
+    app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.accounts import passwords
+    from app.accounts.views import load_user
+    from app.db import db
+    from app.extensions import babel, csrf, limiter, login_manager
+    from app.web import register_web, select_locale
+
+    db.init_app(app)
+    passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+    register_web(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.forum.views import bp as forum_bp
+
+    app.register_blueprint(forum_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

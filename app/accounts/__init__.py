@@ -1,0 +1,1 @@
+"""Accounts: members, their roles, sign-in and profiles."""

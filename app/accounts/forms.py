@@ -1,0 +1,61 @@
+"""Forms for signing up, signing in and editing a profile."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
+from app.accounts.service import LOCALES, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MIN
+
+LANGUAGE_CHOICES = [
+    ("en", "English"), ("el", "Ελληνικά"), ("pl", "Polski"), ("sq", "Shqip"), ("he", "עברית"),
+]
+assert [code for code, _ in LANGUAGE_CHOICES] == list(LOCALES)
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(_l("Choose a username.")),
+            Length(USERNAME_MIN, USERNAME_MAX),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use only letters, digits, dashes and underscores.")),
+        ],
+        description=_l("Shown on your posts. Letters, digits, dashes and underscores."),
+    )
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(_l("Enter your e-mail address.")), Email(), Length(max=EMAIL_MAX)],
+        description=_l("Never shown to other members."),
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password.")), Length(PASSWORD_MIN, PASSWORD_MAX)],
+        description=_l("At least %(n)d characters. A few unrelated words make a good one.", n=PASSWORD_MIN),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Username or e-mail"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Display name"), validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
+        description=_l("Shown instead of your username if you set one."),
+    )
+    bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=BIO_MAX)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])

@@ -1,0 +1,51 @@
+"""The member account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, utcnow
+
+ROLES = ("member", "moderator", "staff", "admin")
+
+USERNAME_MAX = 30
+EMAIL_MAX = 254
+DISPLAY_NAME_MAX = 60
+BIO_MAX = 500
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'staff', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
+    # Lower-cased copies carry the uniqueness, so "Anna" and "anna" can never both register.
+    username_key: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    # Flask-Login's protocol, spelled out rather than inherited from UserMixin.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r} {self.role}>"

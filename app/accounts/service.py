@@ -1,0 +1,133 @@
+"""Account operations: register, authenticate, edit a profile, change a role."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts import passwords
+from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, ROLES, USERNAME_MAX, User
+from app.db import utcnow
+from app.errors import NotFound, ValidationFailed
+
+USERNAME_MIN = 3
+PASSWORD_MIN, PASSWORD_MAX = 10, 200
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOCALES = ("en", "el", "pl", "sq", "he")
+
+
+@dataclass(frozen=True)
+class Registration:
+    username: str
+    email: str
+    password: str
+    locale: str = "en"
+
+    def validate(self) -> None:
+        if not (USERNAME_MIN <= len(self.username) <= USERNAME_MAX):
+            raise ValidationFailed(
+                _("A username has %(min)d to %(max)d characters.", min=USERNAME_MIN, max=USERNAME_MAX), "username"
+            )
+        if not USERNAME_PATTERN.match(self.username):
+            raise ValidationFailed(_("Use only letters, digits, dashes and underscores in a username."), "username")
+        if len(self.email) > EMAIL_MAX or not EMAIL_PATTERN.match(self.email):
+            raise ValidationFailed(_("That doesn't look like an e-mail address."), "email")
+        if not (PASSWORD_MIN <= len(self.password) <= PASSWORD_MAX):
+            raise ValidationFailed(
+                _("A password has %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX), "password"
+            )
+        if self.locale not in LOCALES:
+            raise ValidationFailed(_("Unknown language."), "locale")
+
+
+@dataclass(frozen=True)
+class ProfileUpdate:
+    display_name: str
+    bio: str
+    locale: str
+
+    def validate(self) -> None:
+        if len(self.display_name) > DISPLAY_NAME_MAX:
+            raise ValidationFailed(
+                _("A display name has at most %(max)d characters.", max=DISPLAY_NAME_MAX), "display_name"
+            )
+        if len(self.bio) > BIO_MAX:
+            raise ValidationFailed(_("A bio has at most %(max)d characters.", max=BIO_MAX), "bio")
+        if self.locale not in LOCALES:
+            raise ValidationFailed(_("Unknown language."), "locale")
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def find_user(session: Session, login: str) -> User | None:
+    """The account whose username or e-mail is `login`, ignoring case."""
+    key = login.strip().lower()
+    return session.scalar(select(User).where(or_(User.username_key == key, User.email == key)))
+
+
+def user_by_username(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username_key == username.lower()))
+    if user is None:
+        raise NotFound(_("No member has that name."))
+    return user
+
+
+def register(session: Session, data: Registration, role: str = "member") -> User:
+    data.validate()
+    if role not in ROLES:
+        raise ValidationFailed(_("Unknown role %(role)s.", role=role), "role")
+    username_key, email = data.username.lower(), data.email.strip().lower()
+    if session.scalar(select(func.count()).where(User.username_key == username_key)):
+        raise ValidationFailed(_("That username is taken."), "username")
+    if session.scalar(select(func.count()).where(User.email == email)):
+        raise ValidationFailed(_("An account with that e-mail address already exists."), "email")
+    user = User(
+        username=data.username,
+        username_key=username_key,
+        email=email,
+        password_hash=passwords.hash_password(data.password),
+        locale=data.locale,
+        role=role,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """The account for these credentials, or None; takes as long either way."""
+    user = find_user(session, login) if login else None
+    if user is None:
+        passwords.burn_time(password)
+        return None
+    if not passwords.verify_password(user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_seen_at = utcnow()
+    return user
+
+
+def update_profile(session: Session, user: User, update: ProfileUpdate) -> User:
+    update.validate()
+    user.display_name = update.display_name.strip()
+    user.bio = update.bio.strip()
+    user.locale = update.locale
+    return user
+
+
+def set_role(session: Session, username: str, role: str) -> User:
+    if role not in ROLES:
+        raise ValidationFailed(
+            _("Unknown role %(role)s; use one of %(roles)s.", role=role, roles=", ".join(ROLES)), "role"
+        )
+    user = user_by_username(session, username)
+    user.role = role
+    return user

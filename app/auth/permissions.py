@@ -1,0 +1,56 @@
+"""The one policy module: may this user do this action to this object? Views and templates only ask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import PermissionDenied
+
+ROLE_RANK = {"member": 1, "moderator": 2, "staff": 3, "admin": 4}
+
+
+def role_at_least(user: Any, role: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return ROLE_RANK.get(user.role, 0) >= ROLE_RANK[role]
+
+
+def is_member(user: Any) -> bool:
+    return role_at_least(user, "member")
+
+
+def is_moderator(user: Any) -> bool:
+    # Staff and admins can do everything a moderator can.
+    return role_at_least(user, "moderator")
+
+
+def is_owner(user: Any, obj: Any) -> bool:
+    return is_member(user) and getattr(obj, "author_id", None) == user.id
+
+
+def _edit_post(user: Any, post: Any) -> bool:
+    return is_owner(user, post) or is_moderator(user)
+
+
+# action -> predicate(user, obj). Every rule lives here, named by what the user wants to do.
+RULES: dict[str, Any] = {
+    "ask": lambda user, board: is_member(user),
+    "answer": lambda user, question: is_member(user),
+    "edit_question": _edit_post,
+    "edit_answer": _edit_post,
+    "edit_profile": lambda user, profile: is_member(user) and (profile.id == user.id),
+    "moderate": lambda user, obj: is_moderator(user),
+    "administer": lambda user, obj: role_at_least(user, "admin"),
+}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """True when `user` may do `action` to `obj`. Unknown actions are refused, never allowed."""
+    rule = RULES.get(action)
+    return bool(rule and rule(user, obj))
+
+
+def require(user: Any, action: str, obj: Any = None, message: str | None = None) -> None:
+    """Raise PermissionDenied unless `can(user, action, obj)`."""
+    if not can(user, action, obj):
+        raise PermissionDenied(message or "You don't have permission to do that.")

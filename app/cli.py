@@ -1,0 +1,61 @@
+"""Command-line tasks: `flask --app wsgi create-admin | set-role | seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from app.accounts import service as accounts
+from app.db import db
+from app.errors import DomainError
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt=True)
+    @click.option("--email", prompt=True)
+    @click.password_option()
+    def create_admin(username: str, email: str, password: str) -> None:
+        """Create an administrator account."""
+        session = db.new_session()
+        try:
+            user = accounts.register(session, accounts.Registration(username, email, password), role="admin")
+            session.commit()
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        finally:
+            session.close()
+        click.echo(f"Created admin {user.username}.")
+
+    @app.cli.command("set-role")
+    @click.argument("username")
+    @click.argument("role", type=click.Choice(["member", "moderator", "staff", "admin"]))
+    def set_role(username: str, role: str) -> None:
+        """Give USERNAME the ROLE (member, moderator, staff or admin)."""
+        session = db.new_session()
+        try:
+            user = accounts.set_role(session, username, role)
+            session.commit()
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        finally:
+            session.close()
+        click.echo(f"{user.username} is now {role}.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only seed a database that has no boards yet.")
+    def seed_demo(if_empty: bool) -> None:
+        """Load the demo community (boards, members in every role, questions and answers)."""
+        from app import demo
+
+        session = db.new_session()
+        try:
+            if if_empty and demo.is_seeded(session):
+                click.echo("Demo data already present; not seeding again.")
+            else:
+                counts = demo.seed(session)
+                session.commit()
+                click.echo("Seeded demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+            click.echo(demo.logins_text(session))
+        finally:
+            session.close()

@@ -1,0 +1,135 @@
+"""The database: engine, one session per request, SQLite pragmas and IMMEDIATE write transactions, Base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints, so Alembic's batch mode can alter them on SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """An engine for `url`; on SQLite, with WAL, foreign keys, a busy timeout and explicit BEGINs."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 15}}
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        kwargs["poolclass"] = StaticPool  # one shared in-memory database
+    engine = create_engine(url, echo=echo, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when a transaction begins (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another writer got in between, whatever the busy timeout; a write
+        # transaction therefore takes the write lock up front.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """Holds each app's engine and hands each request (or CLI command) its own session."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+        write_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
+        app.extensions["agora_db"] = _Bound(
+            engine=engine,
+            reader=sessionmaker(bind=engine, expire_on_commit=False),
+            writer=sessionmaker(bind=write_bind, expire_on_commit=False),
+        )
+        app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def _bound() -> _Bound:
+        return current_app.extensions["agora_db"]
+
+    @property
+    def engine(self) -> Engine:
+        return self._bound().engine
+
+    def new_session(self, write: bool = True) -> Session:
+        """A session outside a request (CLI, tests); the caller closes it."""
+        bound = self._bound()
+        return (bound.writer if write else bound.reader)()
+
+    def session(self) -> Session:
+        """The current request's session: read transactions for GET, write transactions otherwise."""
+        if "db_session" not in g:
+            write = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+            g.db_session = self.new_session(write=write)
+        return g.db_session
+
+    def commit(self) -> None:
+        self.session().commit()
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+@dataclass(frozen=True)
+class _Bound:
+    engine: Engine
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+
+db = Database()

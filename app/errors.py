@@ -1,0 +1,111 @@
+"""Domain errors, and the one place where they (and HTTP errors) become pages with the right status."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: object = "", field: str | None = None) -> None:
+        # `message` may be a lazy translation; it becomes text in the reader's language when shown.
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadRequest(DomainError):
+    """A malformed request parameter (a broken page link, an unknown filter)."""
+
+    status = 400
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+
+class ValidationFailed(DomainError):
+    status = 422
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    pass
+
+
+class RateLimited(DomainError):
+    status = 429
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        403: _("You can't do that"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        409: _("That clashes with the current state"),
+        413: _("That was too large"),
+        422: _("Please check what you entered"),
+        429: _("Slow down a little"),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def _default_message(status: int) -> str:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You don't have permission to do that."),
+        404: _("We couldn't find that page. It may have been moved or removed."),
+        405: _("That address doesn't accept this kind of request."),
+        409: _("That action doesn't fit the current state of this item."),
+        413: _("The text you sent is larger than we accept."),
+        422: _("Some of what you entered needs another look."),
+        429: _("You're doing that too often. Please wait a moment and try again."),
+        500: _("We've been told about it. Please try again in a moment."),
+    }.get(status, _("Something went wrong."))
+
+
+def error_page(status: int, message: str | None = None):
+    message = message or _default_message(status)
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=message, status=status), status
+    title = _titles().get(status, _("Error"))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        return error_page(error.status, str(error.message) or None)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error: CSRFError):
+        return error_page(
+            400,
+            _("Your form expired or was sent from another site. Go back, reload the page and send it again — "
+              "your text is still in the form."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        status = error.code or 500
+        message = None
+        if status == 429:
+            message = _("You're doing that too often (limit: %(limit)s). Please wait and try again.",
+                        limit=error.description)
+        return error_page(status, message)
+
+    @app.errorhandler(500)
+    def _server_error(_error: Exception):
+        return error_page(500)

@@ -1,0 +1,1 @@
+"""The forum: boards, questions, answers, tags and revisions."""

@@ -1,0 +1,46 @@
+"""Forms for asking, answering and editing."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.forum.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
+
+
+class QuestionForm(FlaskForm):
+    board = SelectField(_l("Board"), validators=[DataRequired(_l("Choose a board."))])
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Give your question a title.")), Length(TITLE_MIN, TITLE_MAX)],
+        description=_l("Say what you need in one sentence, e.g. “Nimbus Book 14 won't charge past 80%”."),
+    )
+    body = TextAreaField(
+        _l("Details"),
+        validators=[DataRequired(_l("Describe your problem.")), Length(BODY_MIN, BODY_MAX)],
+        description=_l("Markdown works: **bold**, `code`, lists, links. Never post passwords or card numbers."),
+    )
+    tags = StringField(
+        _l("Tags"), validators=[Optional(), Length(max=200)],
+        description=_l("Up to 5, separated by commas or spaces, e.g. battery, nimbus-book-14."),
+    )
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Post your question"))
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your answer"),
+        validators=[DataRequired(_l("Write your answer first.")), Length(BODY_MIN, BODY_MAX)],
+        description=_l("Markdown works. Be specific: what to check, what to change, what it fixed for you."),
+    )
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Post your answer"))
+
+
+class PreviewForm(FlaskForm):
+    """Only carries the CSRF token check for the live-preview endpoint."""
+
+    body = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])

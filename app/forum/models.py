@@ -1,0 +1,131 @@
+"""Boards, questions, answers, tags and the revision history of every edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.db import Base, UTCDateTime, utcnow
+
+TITLE_MIN, TITLE_MAX = 10, 150
+BODY_MIN, BODY_MAX = 10, 20_000
+TAG_MIN, TAG_MAX = 2, 30
+TAGS_MAX = 5
+
+question_tags = Table(
+    "question_tags",
+    Base.metadata,
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Board(Base):
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    question_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (
+        # Board lists: newest activity first, keyset-paginated on (last_activity_at, id).
+        Index("ix_questions_board_activity", "board_id", "last_activity_at", "id"),
+        Index("ix_questions_activity", "last_activity_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    slug: Mapped[str] = mapped_column(String(80))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    render_version: Mapped[int] = mapped_column(Integer)
+    is_solved: Mapped[bool] = mapped_column(Boolean, default=False)
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    kudos_count: Mapped[int] = mapped_column(Integer, default=0)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    board: Mapped[Board] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(secondary=question_tags, lazy="raise", order_by=Tag.name)
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="question", lazy="raise", order_by="Answer.id"
+    )
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_question_created", "question_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    render_version: Mapped[int] = mapped_column(Integer)
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    kudos_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    question: Mapped[Question] = relationship(back_populates="answers", lazy="raise")
+    author: Mapped[User] = relationship(lazy="raise")
+
+
+class Revision(Base):
+    """One version of a post: number 1 is what its author first wrote, each edit adds the next."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        CheckConstraint(
+            "(question_id IS NULL) <> (answer_id IS NULL)", name="exactly_one_post"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(String(TITLE_MAX), nullable=True)
+    tags: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User] = relationship(lazy="raise")

@@ -1,0 +1,409 @@
+"""Forum operations: list boards and questions, ask, answer, edit, and keep every revision."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app import content
+from app.accounts.models import User
+from app.auth.permissions import require
+from app.db import utcnow
+from app.errors import BadRequest, NotFound, ValidationFailed
+from app.forum.models import (
+    BODY_MAX,
+    BODY_MIN,
+    TAG_MAX,
+    TAG_MIN,
+    TAGS_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    Answer,
+    Board,
+    Question,
+    Revision,
+    Tag,
+    question_tags,
+)
+
+FILTERS = ("all", "unanswered", "solved", "unsolved")
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+def parse_tags(raw: str) -> tuple[str, ...]:
+    """'Wi Fi, battery  drivers' -> ('wi-fi', 'battery', 'drivers'), validated, duplicates dropped."""
+    names: list[str] = []
+    for part in raw.replace(";", ",").split(","):
+        for word in ([part] if "," in raw or ";" in raw else part.split()):
+            name = content.normalize_tag(word)
+            if name and name not in names:
+                names.append(name)
+    if len(names) > TAGS_MAX:
+        raise ValidationFailed(_("Use at most %(max)d tags.", max=TAGS_MAX), "tags")
+    for name in names:
+        if not (TAG_MIN <= len(name) <= TAG_MAX) or not content.TAG_PATTERN.match(name):
+            raise ValidationFailed(
+                _("“%(tag)s” is not a valid tag: use %(min)d–%(max)d letters a–z, digits and dashes.",
+                  tag=name[:40], min=TAG_MIN, max=TAG_MAX),
+                "tags",
+            )
+    return tuple(names)
+
+
+def _check_body(body: str) -> None:
+    if len(body.strip()) < BODY_MIN:
+        raise ValidationFailed(_("Write at least %(min)d characters.", min=BODY_MIN), "body")
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(_("Keep it under %(max)d characters.", max=BODY_MAX), "body")
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    board_slug: str
+    title: str
+    body: str
+    tags: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        title = self.title.strip()
+        if not (TITLE_MIN <= len(title) <= TITLE_MAX):
+            raise ValidationFailed(
+                _("A title has %(min)d to %(max)d characters.", min=TITLE_MIN, max=TITLE_MAX), "title"
+            )
+        _check_body(self.body)
+        if len(self.tags) > TAGS_MAX:
+            raise ValidationFailed(_("Use at most %(max)d tags.", max=TAGS_MAX), "tags")
+
+
+@dataclass(frozen=True)
+class AnswerDraft:
+    body: str
+
+    def validate(self) -> None:
+        _check_body(self.body)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def list_boards(session: Session) -> list[Board]:
+    return list(session.scalars(select(Board).order_by(Board.position, Board.name)))
+
+
+def get_board(session: Session, slug: str) -> Board:
+    board = session.scalar(select(Board).where(Board.slug == slug))
+    if board is None:
+        raise NotFound(_("There is no board called “%(slug)s”.", slug=slug[:60]))
+    return board
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a list ends: the (last_activity_at, id) of its last row."""
+
+    at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            at, ident = raw.split("|")
+            parsed = datetime.fromisoformat(at)
+            if parsed.tzinfo is None:
+                raise ValueError("naive")
+            return cls(parsed, int(ident))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise BadRequest(_("That page link is broken; start again from the first page.")) from None
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    questions: list[Question]
+    next_cursor: str | None
+
+
+def list_questions(
+    session: Session,
+    board: Board | None = None,
+    filter: str = "all",
+    tag: str | None = None,
+    after: str | None = None,
+    limit: int = 20,
+) -> QuestionPage:
+    """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs."""
+    if filter not in FILTERS:
+        raise BadRequest(_("Unknown filter “%(name)s”.", name=filter[:30]))
+    query = select(Question).options(
+        joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags)
+    )
+    if board is not None:
+        query = query.where(Question.board_id == board.id)
+    if filter == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    elif filter == "solved":
+        query = query.where(Question.is_solved.is_(True))
+    elif filter == "unsolved":
+        query = query.where(Question.is_solved.is_(False))
+    if tag:
+        tag_id = select(Tag.id).where(Tag.name == content.normalize_tag(tag)).scalar_subquery()
+        query = query.where(
+            Question.id.in_(select(question_tags.c.question_id).where(question_tags.c.tag_id == tag_id))
+        )
+    if after:
+        cursor = Cursor.decode(after)
+        query = query.where(
+            or_(
+                Question.last_activity_at < cursor.at,
+                and_(Question.last_activity_at == cursor.at, Question.id < cursor.id),
+            )
+        )
+    query = query.order_by(Question.last_activity_at.desc(), Question.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(query).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = Cursor(rows[-1].last_activity_at, rows[-1].id).encode()
+    return QuestionPage(rows, next_cursor)
+
+
+def access_question(session: Session, user: User | None, question_id: int, for_action: str = "view") -> Question:
+    """Load a question for `for_action` by `user`, or raise NotFound / PermissionDenied."""
+    question = session.scalar(
+        select(Question)
+        .options(joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags))
+        .where(Question.id == question_id)
+    )
+    if question is None:
+        raise NotFound(_("That question doesn't exist or was removed."))
+    if for_action != "view":
+        require(user, for_action, question)
+    return question
+
+
+def access_answer(session: Session, user: User | None, answer_id: int, for_action: str = "view") -> Answer:
+    answer = session.scalar(
+        select(Answer)
+        .options(joinedload(Answer.author), joinedload(Answer.question))
+        .where(Answer.id == answer_id)
+    )
+    if answer is None:
+        raise NotFound(_("That answer doesn't exist or was removed."))
+    if for_action != "view":
+        require(user, for_action, answer)
+    return answer
+
+
+def answers_for(session: Session, question: Question) -> list[Answer]:
+    """A question's answers, oldest first, with their authors, in one query."""
+    return list(
+        session.scalars(
+            select(Answer)
+            .options(joinedload(Answer.author))
+            .where(Answer.question_id == question.id)
+            .order_by(Answer.id)
+        )
+    )
+
+
+def revisions_of(session: Session, question: Question | None = None, answer: Answer | None = None) -> list[Revision]:
+    """Every version of a post, newest first, with its editor."""
+    query = select(Revision).options(joinedload(Revision.editor)).order_by(Revision.number.desc())
+    if question is not None:
+        query = query.where(Revision.question_id == question.id)
+    else:
+        assert answer is not None
+        query = query.where(Revision.answer_id == answer.id)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Activity:
+    questions: list[Question]
+    answers: list[Answer]
+    question_count: int
+    answer_count: int
+
+
+def recent_activity(session: Session, user: User, limit: int = 10) -> Activity:
+    questions = list(
+        session.scalars(
+            select(Question).where(Question.author_id == user.id).order_by(Question.id.desc()).limit(limit)
+        )
+    )
+    answers = list(
+        session.scalars(
+            select(Answer).options(joinedload(Answer.question))
+            .where(Answer.author_id == user.id).order_by(Answer.id.desc()).limit(limit)
+        )
+    )
+    question_count = session.scalar(select(func.count()).where(Question.author_id == user.id)) or 0
+    answer_count = session.scalar(select(func.count()).where(Answer.author_id == user.id)) or 0
+    return Activity(questions, answers, question_count, answer_count)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _tags_named(session: Session, names: tuple[str, ...]) -> list[Tag]:
+    """The Tag rows for `names`, creating the ones used for the first time."""
+    if not names:
+        return []
+    existing = {tag.name: tag for tag in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def ask_question(session: Session, author: User, draft: QuestionDraft) -> Question:
+    draft.validate()
+    board = get_board(session, draft.board_slug)
+    require(author, "ask", board)
+    now = utcnow()
+    title = draft.title.strip()
+    question = Question(
+        board_id=board.id,
+        author_id=author.id,
+        title=title,
+        slug=content.slugify(title),
+        body_source=draft.body,
+        body_html=content.render(draft.body),
+        render_version=content.RENDER_VERSION,
+        created_at=now,
+        last_activity_at=now,
+        answer_count=0,
+        kudos_count=0,
+        view_count=0,
+        is_solved=False,
+    )
+    question.tags = _tags_named(session, draft.tags)
+    session.add(question)
+    board.question_count = Board.question_count + 1
+    session.flush()
+    session.add(Revision(question_id=question.id, number=1, editor_id=author.id, title=title,
+                         tags=" ".join(draft.tags), body_source=draft.body, created_at=now))
+    return question
+
+
+def post_answer(session: Session, author: User, question_id: int, draft: AnswerDraft) -> Answer:
+    draft.validate()
+    question = access_question(session, author, question_id, for_action="answer")
+    now = utcnow()
+    answer = Answer(
+        question_id=question.id,
+        author_id=author.id,
+        body_source=draft.body,
+        body_html=content.render(draft.body),
+        render_version=content.RENDER_VERSION,
+        is_staff=author.role in ("staff", "admin"),
+        kudos_count=0,
+        created_at=now,
+    )
+    session.add(answer)
+    question.answer_count = Question.answer_count + 1
+    question.last_activity_at = now
+    if question.first_answer_at is None:
+        question.first_answer_at = now
+    session.flush()
+    session.add(Revision(answer_id=answer.id, number=1, editor_id=author.id, body_source=draft.body, created_at=now))
+    return answer
+
+
+def _next_revision_number(session: Session, **post: int) -> int:
+    column = Revision.question_id if "question_id" in post else Revision.answer_id
+    latest = session.scalar(select(func.max(Revision.number)).where(column == next(iter(post.values()))))
+    return (latest or 0) + 1
+
+
+def edit_question(session: Session, editor: User, question_id: int, draft: QuestionDraft) -> Question:
+    draft.validate()
+    question = access_question(session, editor, question_id, for_action="edit_question")
+    board = get_board(session, draft.board_slug)
+    title = draft.title.strip()
+    old_tags = tuple(tag.name for tag in question.tags)
+    if (title, draft.body, draft.tags, board.id) == (question.title, question.body_source, old_tags, question.board_id):
+        return question  # nothing changed: no empty revision
+    now = utcnow()
+    if board.id != question.board_id:
+        question.board.question_count = Board.question_count - 1
+        board.question_count = Board.question_count + 1
+        question.board_id = board.id
+    question.title = title
+    question.slug = content.slugify(title)
+    question.body_source = draft.body
+    question.body_html = content.render(draft.body)
+    question.render_version = content.RENDER_VERSION
+    question.tags = _tags_named(session, draft.tags)
+    question.edited_at = now
+    question.last_activity_at = now
+    session.add(Revision(
+        question_id=question.id, number=_next_revision_number(session, question_id=question.id),
+        editor_id=editor.id, title=title, tags=" ".join(draft.tags), body_source=draft.body, created_at=now,
+    ))
+    return question
+
+
+def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDraft) -> Answer:
+    draft.validate()
+    answer = access_answer(session, editor, answer_id, for_action="edit_answer")
+    if draft.body == answer.body_source:
+        return answer
+    now = utcnow()
+    answer.body_source = draft.body
+    answer.body_html = content.render(draft.body)
+    answer.render_version = content.RENDER_VERSION
+    answer.edited_at = now
+    session.add(Revision(
+        answer_id=answer.id, number=_next_revision_number(session, answer_id=answer.id),
+        editor_id=editor.id, body_source=draft.body, created_at=now,
+    ))
+    return answer
+
+
+@dataclass(frozen=True)
+class RevisionChange:
+    """One version of a post and what it changed against the version before it."""
+
+    revision: Revision
+    title_before: str | None
+    tags_before: str | None
+    body_diff: list[tuple[str, str]]  # (" " | "+" | "-", line)
+
+
+def history(revisions: list[Revision]) -> list[RevisionChange]:
+    """Newest first, each version with the line diff from its predecessor (the first: all added)."""
+    changes = []
+    oldest_first = list(reversed(revisions))
+    for index, revision in enumerate(oldest_first):
+        before = oldest_first[index - 1] if index else None
+        old_lines = before.body_source.splitlines() if before else []
+        diff = [
+            (line[0], line[2:])
+            for line in difflib.ndiff(old_lines, revision.body_source.splitlines())
+            if line[:1] in ("+", "-", " ")
+        ]
+        changes.append(RevisionChange(
+            revision=revision,
+            title_before=before.title if before and before.title != revision.title else None,
+            tags_before=before.tags if before and before.tags != revision.tags else None,
+            body_diff=diff,
+        ))
+    return list(reversed(changes))

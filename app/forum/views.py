@@ -1,0 +1,208 @@
+"""Pages for boards, questions and answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import content
+from app.auth.access import access
+from app.db import db
+from app.errors import ValidationFailed
+from app.extensions import limiter, user_or_address
+from app.forum import service
+from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+
+bp = Blueprint("forum", __name__)
+
+
+def _post_limit() -> str:
+    return current_app.config["POST_RATE_LIMIT"]
+
+
+def _field_error(form, error: ValidationFailed) -> None:
+    field = getattr(form, error.field or "", None)
+    target = field.errors if field is not None else form.form_errors
+    if isinstance(target, tuple):  # WTForms leaves errors as a tuple before validation ran
+        field.errors = target = list(target)
+    target.append(error.message)
+
+
+def _board_choices(form: QuestionForm) -> None:
+    form.board.choices = [(b.slug, b.name) for b in service.list_boards(db.session())]
+
+
+def _list_args() -> dict:
+    return {
+        "filter": request.args.get("filter", "all"),
+        "tag": request.args.get("tag") or None,
+        "after": request.args.get("after") or None,
+    }
+
+
+@bp.get("/")
+@access("visitor")
+def index():
+    session = db.session()
+    boards = service.list_boards(session)
+    page = service.list_questions(session, limit=current_app.config["PAGE_SIZE"])
+    return render_template("forum/index.html", boards=boards, page=page)
+
+
+@bp.get("/questions")
+@access("visitor")
+def questions():
+    args = _list_args()
+    page = service.list_questions(db.session(), limit=current_app.config["PAGE_SIZE"], **args)
+    return render_template("forum/questions.html", board=None, page=page, **args)
+
+
+@bp.get("/boards/<slug>")
+@access("visitor")
+def board(slug: str):
+    session = db.session()
+    board = service.get_board(session, slug)
+    args = _list_args()
+    page = service.list_questions(session, board=board, limit=current_app.config["PAGE_SIZE"], **args)
+    return render_template("forum/questions.html", board=board, page=page, **args)
+
+
+@bp.get("/questions/<int:question_id>")
+@bp.get("/questions/<int:question_id>/<slug>")
+@access("visitor")
+def question(question_id: int, slug: str | None = None, answer_form: AnswerForm | None = None, status: int = 200):
+    session = db.session()
+    question = service.access_question(session, current_user, question_id)
+    if slug != question.slug and request.method == "GET":
+        return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
+    answers = service.answers_for(session, question)
+    form = answer_form or AnswerForm()
+    preview = content.render(form.body.data) if answer_form and form.preview.data and form.body.data else None
+    return render_template(
+        "forum/question.html", question=question, answers=answers, form=form, preview=preview
+    ), status
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@access("member")
+@limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"])
+def ask():
+    form = QuestionForm()
+    _board_choices(form)
+    if request.method == "GET" and request.args.get("board"):
+        form.board.data = request.args["board"]
+    preview = None
+    if form.validate_on_submit():
+        try:
+            draft = service.QuestionDraft(
+                board_slug=form.board.data, title=form.title.data, body=form.body.data,
+                tags=service.parse_tags(form.tags.data or ""),
+            )
+            if form.preview.data:
+                preview = content.render(draft.body)
+            else:
+                question = service.ask_question(db.session(), current_user, draft)
+                db.commit()
+                return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
+        except ValidationFailed as error:
+            _field_error(form, error)
+    status = 422 if request.method == "POST" and preview is None else 200
+    return render_template("forum/ask.html", form=form, preview=preview), status
+
+
+@bp.post("/questions/<int:question_id>/answers")
+@access("member")
+@limiter.limit(_post_limit, key_func=user_or_address)
+def answer(question_id: int):
+    form = AnswerForm()
+    if form.validate_on_submit() and not form.preview.data:
+        try:
+            answer = service.post_answer(db.session(), current_user, question_id, service.AnswerDraft(form.body.data))
+        except ValidationFailed as error:
+            _field_error(form, error)
+        else:
+            db.commit()
+            return redirect(url_for("forum.question", question_id=question_id, slug=answer.question.slug,
+                                    _anchor=f"answer-{answer.id}"))
+    status = 200 if form.preview.data and not form.errors else 422
+    return question(question_id, answer_form=form, status=status)
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@access("member", owner=True)
+def edit_question(question_id: int):
+    session = db.session()
+    question = service.access_question(session, current_user, question_id, for_action="edit_question")
+    form = QuestionForm(data={
+        "board": question.board.slug, "title": question.title, "body": question.body_source,
+        "tags": ", ".join(tag.name for tag in question.tags),
+    } if request.method == "GET" else None)
+    _board_choices(form)
+    preview = None
+    if form.validate_on_submit():
+        try:
+            draft = service.QuestionDraft(
+                board_slug=form.board.data, title=form.title.data, body=form.body.data,
+                tags=service.parse_tags(form.tags.data or ""),
+            )
+            if form.preview.data:
+                preview = content.render(draft.body)
+            else:
+                service.edit_question(session, current_user, question_id, draft)
+                db.commit()
+                return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
+        except ValidationFailed as error:
+            _field_error(form, error)
+    status = 422 if request.method == "POST" and preview is None else 200
+    return render_template("forum/edit_question.html", form=form, question=question, preview=preview), status
+
+
+@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@access("member", owner=True)
+def edit_answer(answer_id: int):
+    session = db.session()
+    answer = service.access_answer(session, current_user, answer_id, for_action="edit_answer")
+    form = AnswerForm(data={"body": answer.body_source} if request.method == "GET" else None)
+    preview = None
+    if form.validate_on_submit():
+        try:
+            draft = service.AnswerDraft(form.body.data)
+            if form.preview.data:
+                preview = content.render(draft.body)
+            else:
+                service.edit_answer(session, current_user, answer_id, draft)
+                db.commit()
+                return redirect(url_for("forum.question", question_id=answer.question_id,
+                                        slug=answer.question.slug, _anchor=f"answer-{answer.id}"))
+        except ValidationFailed as error:
+            _field_error(form, error)
+    status = 422 if request.method == "POST" and preview is None else 200
+    return render_template("forum/edit_answer.html", form=form, answer=answer, preview=preview), status
+
+
+@bp.get("/questions/<int:question_id>/history")
+@access("visitor")
+def question_history(question_id: int):
+    session = db.session()
+    question = service.access_question(session, current_user, question_id)
+    changes = service.history(service.revisions_of(session, question=question))
+    return render_template("forum/history.html", question=question, answer=None, changes=changes)
+
+
+@bp.get("/answers/<int:answer_id>/history")
+@access("visitor")
+def answer_history(answer_id: int):
+    session = db.session()
+    answer = service.access_answer(session, current_user, answer_id)
+    changes = service.history(service.revisions_of(session, answer=answer))
+    return render_template("forum/history.html", question=answer.question, answer=answer, changes=changes)
+
+
+@bp.post("/preview")
+@access("member")
+def preview():
+    """Live preview for the Markdown editors (JS); the forms' Preview buttons do the same without JS."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return jsonify(html=content.render(form.body.data or ""))

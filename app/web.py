@@ -1,0 +1,70 @@
+"""Request-level glue: security headers, locale choice, template helpers and safe redirects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_login import current_user
+
+from app.auth.permissions import can
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()).split("_")[0] in current_app.config["RTL_LANGUAGES"] else "ltr"
+
+
+def relative_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1)
+
+
+def absolute_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "medium")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """`target` when it is a path on this site, else `fallback`: never an open redirect."""
+    if not target:
+        return fallback
+    target = target.replace("\\", "/").strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def register_web(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(can=can, text_direction=text_direction, get_locale=get_locale)
+    app.jinja_env.filters["reltime"] = relative_time
+    app.jinja_env.filters["abstime"] = absolute_time
+    app.jinja_env.filters["isotime"] = lambda value: value.isoformat() if value else ""

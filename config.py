@@ -1,0 +1,112 @@
+"""Settings for Agora: one class per environment, every value from the environment with a safe default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("AGORA_INSTANCE_DIR", BASE_DIR / "instance"))
+
+# A key that is only good for development; production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, refused in production
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'agora.db'}")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    SQL_ECHO = _bool("SQL_ECHO", False)
+
+    # Sessions and cookies: HttpOnly and SameSite=Lax everywhere, Secure in production.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session, so a long answer never loses its token
+
+    # Uploads are not a feature; cap request bodies so an oversized post is refused early (413).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES: ClassVar[dict[str, str]] = {
+        "en": "English",
+        "el": "Ελληνικά",
+        "pl": "Polski",
+        "sq": "Shqip",
+        "he": "עברית",
+    }
+    RTL_LANGUAGES = frozenset({"he", "ar", "fa", "ur"})
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
+    POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "10 per minute;100 per day")
+
+    # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", "65536"))
+
+    PAGE_SIZE = 20
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"  # noqa: S105 - tests only
+    DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_ENABLED = False
+    # Still Argon2id, just cheap enough that a test suite can create hundreds of accounts.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == DEV_SECRET_KEY or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[Config]:
+    """The settings class for `name`, or for AGORA_ENV (default: development)."""
+    name = name or os.environ.get("AGORA_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"Unknown AGORA_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None

@@ -1,0 +1,68 @@
+// Progressive enhancement only: every feature here also works without JavaScript.
+"use strict";
+
+(function () {
+  function csrfToken(form) {
+    var input = form && form.querySelector('input[name="csrf_token"]');
+    return input ? input.value : "";
+  }
+
+  // Live Markdown preview: the server renders (the same sanitiser as on save), debounced.
+  function setUpPreview(box) {
+    var textarea = document.getElementById(box.getAttribute("data-preview-for"));
+    var target = box.querySelector("[data-preview-body]");
+    if (!textarea || !target) return;
+    var form = textarea.form;
+    var timer = null;
+    var lastSent = null;
+
+    function refresh() {
+      var body = textarea.value;
+      if (body === lastSent) return;
+      lastSent = body;
+      if (!body.trim()) {
+        box.hidden = true;
+        return;
+      }
+      var data = new FormData();
+      data.append("body", body);
+      data.append("csrf_token", csrfToken(form));
+      fetch(box.getAttribute("data-preview-url"), {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (json) {
+          if (!json || textarea.value !== body) return;
+          target.innerHTML = json.html; // already sanitised by the server's allow-list
+          box.hidden = false;
+        })
+        .catch(function () { /* preview is a nicety; the Preview button still works */ });
+    }
+
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 350);
+    });
+    if (textarea.value.trim()) refresh();
+  }
+
+  // A form that is being submitted can't be sent twice by a double click.
+  function guardDoubleSubmit(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitting") === "1") {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-submitting", "1");
+      setTimeout(function () { form.removeAttribute("data-submitting"); }, 5000);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-preview-for]"), setUpPreview);
+    Array.prototype.forEach.call(document.querySelectorAll("form.stack-form, .answer-form form"), guardDoubleSubmit);
+  });
+})();
