@@ -76,8 +76,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another writer got in between, whatever the busy timeout; a write
         # transaction therefore takes the write lock up front.
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction
+        conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
     return engine
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
-from app.accounts.service import LOCALES, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MIN
+from app.accounts.service import EMAIL_PATTERN, LOCALES, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MIN
 
-LANGUAGE_CHOICES = [
-    ("en", "English"), ("el", "Ελληνικά"), ("pl", "Polski"), ("sq", "Shqip"), ("he", "עברית"),
-]
-assert [code for code, _ in LANGUAGE_CHOICES] == list(LOCALES)
+LANGUAGE_NAMES = {"en": "English", "el": "Ελληνικά", "pl": "Polski", "sq": "Shqip", "he": "עברית"}
+LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LOCALES]
 
 
 class RegisterForm(FlaskForm):
@@ -28,7 +26,11 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(_l("Enter your e-mail address.")), Email(), Length(max=EMAIL_MAX)],
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=EMAIL_MAX),
+            Regexp(EMAIL_PATTERN, message=_l("That doesn't look like an e-mail address.")),
+        ],
         description=_l("Never shown to other members."),
     )
     password = PasswordField(

@@ -308,8 +308,8 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     question = access_question(session, author, question_id, for_action="answer")
     now = utcnow()
     answer = Answer(
-        question_id=question.id,
-        author_id=author.id,
+        question=question,
+        author=author,
         body_source=draft.body,
         body_html=content.render(draft.body),
         render_version=content.RENDER_VERSION,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app import content
 from app.auth.access import access
@@ -29,7 +30,7 @@ def _field_error(form, error: ValidationFailed) -> None:
 
 
 def _board_choices(form: QuestionForm) -> None:
-    form.board.choices = [(b.slug, b.name) for b in service.list_boards(db.session())]
+    form.board.choices = [SelectChoice(b.slug, b.name) for b in service.list_boards(db.session())]
 
 
 def _list_args() -> dict:

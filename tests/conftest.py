@@ -1,0 +1,136 @@
+"""Fixtures: an app with its own database (a temporary SQLite file, or the PostgreSQL server in
+TEST_DATABASE_URL, emptied between tests), a session, a CSRF-aware client and sign-in."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.accounts.models import User
+from app.db import Base, db
+from app.models import import_all_models
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+
+def pytest_report_header() -> str:
+    return f"database: {POSTGRES_URL or 'SQLite (a temporary file per test)'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str | None]:
+    """On PostgreSQL, build the schema once for the run; tests then only empty the tables."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    import_all_models()
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield POSTGRES_URL
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def make_app(tmp_path: Path, postgres_url: str | None, **overrides: object) -> Flask:
+    url = postgres_url or f"sqlite:///{tmp_path / 'agora.db'}"
+    config = {
+        "ENV_NAME": "testing",
+        "DATABASE_URL": url,
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        if postgres_url:
+            _empty_postgres(postgres_url)
+        else:
+            import_all_models()
+            Base.metadata.create_all(db.engine)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
+    app = make_app(tmp_path, postgres_schema)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session for arranging and checking data, in autocommit mode: it never holds a lock or an old
+    snapshot between the test's requests, so every read sees what the app committed."""
+    # No app context stays pushed: requests made during the test must each get their own, as in production.
+    with app.app_context():
+        engine = db.engine
+    session = Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    yield session
+    session.close()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client(FlaskClient):
+    """The test client, plus `csrf()` (a valid token for this client's session) and `form_post()`."""
+
+    def csrf(self) -> str:
+        response = self.get("/register" if not self._signed_in() else "/settings/profile")
+        match = CSRF_PATTERN.search(response.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def _signed_in(self) -> bool:
+        with self.session_transaction() as sess:
+            return "_user_id" in sess
+
+    def form_post(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def login_as(client: Client):
+    """Sign `user` in on the test client (what Flask-Login stores after a real sign-in)."""
+
+    def login(user: User) -> Client:
+        with client.session_transaction() as sess:
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+        return client
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    return OUTPUT_DIR
