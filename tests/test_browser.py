@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -34,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 TIMEOUT_MS = 10_000
+
+Screenshot = Callable[..., Path]
 
 
 # --- the live server --------------------------------------------------------------------------
@@ -120,6 +131,7 @@ class Pages:
 
     browser: Browser
     contexts: list[BrowserContext] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
 
@@ -134,8 +146,10 @@ class Pages:
         return page
 
     def _on_console(self, message: ConsoleMessage) -> None:
+        line = f"console {message.type}: {message.text} ({message.location.get('url')})"
+        self.console.append(line)
         if message.type == "error" or "Content Security Policy" in message.text:
-            self.problems.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+            self.problems.append(line)
 
     def _on_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -152,12 +166,14 @@ def pages(browser: Browser) -> Iterator[Pages]:
     pages = Pages(browser)
     yield pages
     pages.close()
-    assert pages.problems == [], "the browser reported problems:\n" + "\n".join(pages.problems)
+    assert pages.problems == [], "the browser reported problems; its console said:\n" + "\n".join(pages.console)
     assert pages.dialogs == [], f"a script opened dialogs: {pages.dialogs}"
 
 
 @pytest.fixture
-def shoot(output_dir: Path) -> Callable[[Page, str], Path]:
+def shoot(output_dir: Path) -> Screenshot:
+    """`shoot(page, "01-register-form")` saves test-output/01-register-form.png (the whole page)."""
+
     def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
         path = output_dir / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
@@ -174,21 +190,23 @@ def sign_in(page: Page, base: str, login: str, password: str = factories.PASSWOR
     expect(page.get_by_role("status")).to_contain_text("Signed in. Welcome back")
 
 
-def header_nav(page: Page):
+def header_nav(page: Page) -> Locator:
     return page.get_by_role("navigation", name="Main")
 
 
 # --- the tests --------------------------------------------------------------------------------
 
 
-def test_register_sign_out_sign_in_ask_and_answer(live_server: LiveServer, pages: Pages, shoot) -> None:
+def test_register_sign_out_sign_in_ask_and_answer(live_server: LiveServer, pages: Pages, shoot: Screenshot) -> None:
     base = live_server.url
     with live_server.session() as session:
         factories.make_board(session, slug="laptops", name="Laptops")
         factories.make_user(session, "helper", display_name="Helpful Hanna")
 
     page = pages.new()
-    page.goto(f"{base}/")
+    response = page.goto(f"{base}/")
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]  # so "no CSP errors" means something
     header_nav(page).get_by_role("link", name="Join").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Join the community")
     page.get_by_label("Username").fill("newcomer")
@@ -270,7 +288,7 @@ def test_register_sign_out_sign_in_ask_and_answer(live_server: LiveServer, pages
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
 def test_no_horizontal_scrolling_at_360px(
-    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot, signed_in: bool
+    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot, signed_in: bool
 ) -> None:
     base = live_server.url
     page = pages.new(viewport={"width": 360, "height": 740}, device_scale_factor=1, is_mobile=True, has_touch=True)
@@ -289,7 +307,7 @@ def test_no_horizontal_scrolling_at_360px(
     shoot(page, f"11-mobile-360-question-{who}")
 
 
-def test_hebrew_reader_gets_a_right_to_left_page(live_server: LiveServer, pages: Pages, shoot) -> None:
+def test_hebrew_reader_gets_a_right_to_left_page(live_server: LiveServer, pages: Pages, shoot: Screenshot) -> None:
     base = live_server.url
     with live_server.session() as session:
         board = factories.make_board(session, slug="laptops", name="מחשבים ניידים")
@@ -322,7 +340,9 @@ def test_hebrew_reader_gets_a_right_to_left_page(live_server: LiveServer, pages:
     shoot(page, "20-rtl-question-he")
 
 
-def test_ask_without_javascript_previews_on_the_server(live_server: LiveServer, seeded: Seeded, pages: Pages, shoot):
+def test_ask_without_javascript_previews_on_the_server(
+    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot
+) -> None:
     base = live_server.url
     page = pages.new(java_script_enabled=False)
     sign_in(page, base, "asker")
@@ -356,7 +376,9 @@ def test_ask_without_javascript_previews_on_the_server(live_server: LiveServer, 
     shoot(page, "31-nojs-question-posted")
 
 
-def test_skip_link_is_the_first_tab_stop_and_shows_when_focused(live_server: LiveServer, pages: Pages, shoot) -> None:
+def test_skip_link_is_the_first_tab_stop_and_shows_when_focused(
+    live_server: LiveServer, pages: Pages, shoot: Screenshot
+) -> None:
     page = pages.new()
     page.goto(f"{live_server.url}/")
     skip = page.get_by_role("link", name="Skip to content")

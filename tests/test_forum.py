@@ -34,7 +34,9 @@ def test_ask_creates_question_with_normalised_tags_and_first_revision(client, se
     response = ask(client, tags="Drivers, Nimbus Book 14, drivers")
     assert response.status_code == 302
     question = session.scalar(select(Question))
-    assert re.search(rf"/questions/{question.id}/driver-update-fails-with-error-0x80070005$", response.headers["Location"])
+    assert re.search(
+        rf"/questions/{question.id}/driver-update-fails-with-error-0x80070005$", response.headers["Location"]
+    )
     assert [t.name for t in session.scalars(select(Tag).order_by(Tag.name))] == ["drivers", "nimbus-book-14"]
     assert "<code>Error 0x80070005</code>" in question.body_html
     assert question.body_source == BODY
@@ -134,8 +136,13 @@ def test_edit_own_question_keeps_history(client, session, board, member, login_a
     login_as(member)
     response = client.form_post(
         f"/questions/{question.id}/edit",
-        {"board": "broadband", "title": "Battery drains overnight in sleep", "body": question.body_source + "\nAlso: BIOS 1.08",
-         "tags": "battery, sleep", "submit": "1"},
+        {
+            "board": "broadband",
+            "title": "Battery drains overnight in sleep",
+            "body": question.body_source + "\nAlso: BIOS 1.08",
+            "tags": "battery, sleep",
+            "submit": "1",
+        },
     )
     assert response.status_code == 302
     session.refresh(question)

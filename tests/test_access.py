@@ -1,0 +1,93 @@
+"""Every route declares who may use it, the declaration matches this table, and it is enforced."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_answer, make_board, make_question, make_user
+
+# endpoint -> (least role, owner-checked). A new route must be added here or this file fails.
+ACCESS = {
+    "static": ("visitor", False),
+    "forum.index": ("visitor", False),
+    "forum.questions": ("visitor", False),
+    "forum.board": ("visitor", False),
+    "forum.question": ("visitor", False),
+    "forum.question_history": ("visitor", False),
+    "forum.answer_history": ("visitor", False),
+    "forum.ask": ("member", False),
+    "forum.answer": ("member", False),
+    "forum.preview": ("member", False),
+    "forum.edit_question": ("member", True),
+    "forum.edit_answer": ("member", True),
+    "accounts.register": ("visitor", False),
+    "accounts.login": ("visitor", False),
+    "accounts.logout": ("member", False),
+    "accounts.profile": ("visitor", False),
+    "accounts.settings": ("member", True),
+    "accounts.set_language": ("visitor", False),
+}
+
+
+def test_every_route_is_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(ACCESS), "add new routes to ACCESS (and an @access declaration)"
+    for endpoint, (level, owner) in ACCESS.items():
+        if endpoint == "static":
+            continue
+        view = app.view_functions[endpoint]
+        assert getattr(view, "access_level", None) == level, endpoint
+        assert getattr(view, "access_owner", None) == owner, endpoint
+
+
+@pytest.fixture
+def world(session):
+    owner = make_user(session, "owner")
+    board = make_board(session, "laptops")
+    question = make_question(session, owner, board)
+    answer = make_answer(session, owner, question)
+    values = {"question_id": question.id, "answer_id": answer.id, "slug": question.slug, "username": "owner",
+              "filename": "css/app.css"}
+    return owner, values
+
+
+def _requests(app, values):
+    for rule in app.url_map.iter_rules():
+        url = rule.rule
+        arguments = {**values, "slug": "laptops"} if rule.endpoint == "forum.board" else values
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", str(arguments[name])).replace(f"<int:{name}>", str(values[name]))
+            url = url.replace(f"<path:{name}>", str(values[name]))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def _call(client, method, url):
+    return client.get(url) if method == "GET" else client.form_post(url, {})
+
+
+def test_visitors_are_sent_to_sign_in_for_member_routes(app, client, world):
+    _, values = world
+    for endpoint, method, url in _requests(app, values):
+        level, _owner = ACCESS[endpoint]
+        response = _call(client, method, url)
+        if level == "visitor":
+            assert response.status_code in (200, 301, 302, 400, 422), (endpoint, method, response.status_code)
+            assert response.status_code != 302 or "/login" not in response.headers.get("Location", ""), endpoint
+        else:
+            assert response.status_code == 302, (endpoint, method)
+            assert "/login?next=" in response.headers["Location"], endpoint
+
+
+def test_owner_routes_refuse_other_members_and_allow_the_owner(app, client, session, world, login_as):
+    owner, values = world
+    login_as(make_user(session, "stranger"))
+    for endpoint, method, url in _requests(app, values):
+        _level, owner_checked = ACCESS[endpoint]
+        if owner_checked and endpoint != "accounts.settings":
+            assert _call(client, method, url).status_code == 403, (endpoint, method)
+    login_as(owner)
+    for endpoint, method, url in _requests(app, values):
+        _level, owner_checked = ACCESS[endpoint]
+        if owner_checked and method == "GET":
+            assert _call(client, method, url).status_code == 200, endpoint

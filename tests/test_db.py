@@ -1,0 +1,88 @@
+"""The database layer: SQLite pragmas, write transactions that never fail on upgrade, UTC datetimes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import StatementError
+
+from app.accounts.models import User
+from app.db import db
+from app.forum.models import Board
+from tests.conftest import POSTGRES_URL
+from tests.factories import make_board, make_user
+
+sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite connection settings")
+
+
+@sqlite_only
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+@sqlite_only
+def test_foreign_keys_are_enforced(app):
+    with app.app_context():
+        session = db.new_session()
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            session.execute(text("INSERT INTO questions (board_id, author_id, title, slug, body_source, body_html, "
+                                 "render_version, is_solved, answer_count, kudos_count, view_count, created_at, "
+                                 "last_activity_at) VALUES (999, 999, 't', 's', 'b', 'b', 1, 0, 0, 0, 0, "
+                                 "'2026-01-01', '2026-01-01')"))
+        session.close()
+
+
+def test_concurrent_read_then_write_transactions_take_turns(app, session):
+    """Each worker reads a counter then writes it back +1. With deferred transactions on SQLite
+    WAL, one of them would fail at once with "database is locked"; IMMEDIATE makes them queue.
+    (On PostgreSQL, FOR UPDATE does the same; SQLite has no row locks and leaves it out.)"""
+    board = make_board(session, "laptops")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        with app.app_context():
+            for _ in range(10):
+                s = db.new_session(write=True)
+                try:
+                    barrier.wait(timeout=5) if _ == 0 else None
+                    count = s.scalar(select(Board.question_count).where(Board.id == board.id).with_for_update())
+                    s.execute(Board.__table__.update().where(Board.id == board.id).values(question_count=count + 1))
+                    s.commit()
+                except BaseException as error:
+                    errors.append(error)
+                    s.rollback()
+                finally:
+                    s.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    session.expire_all()
+    assert session.get(Board, board.id).question_count == 40  # no lost updates either
+
+
+def test_datetimes_come_back_timezone_aware_utc(session):
+    user = make_user(session)
+    session.expire_all()
+    loaded = session.scalar(select(User).where(User.id == user.id))
+    assert loaded.created_at.tzinfo is not None and loaded.created_at.utcoffset().total_seconds() == 0
+
+
+def test_naive_datetimes_are_refused(session):
+    user = make_user(session)
+    user.last_seen_at = datetime(2026, 1, 1)
+    with pytest.raises(StatementError, match="naive datetime"):
+        session.commit()
+    session.rollback()
+    user.last_seen_at = datetime(2026, 1, 1, tzinfo=UTC)
+    session.commit()

@@ -1,0 +1,57 @@
+"""Pages cost a fixed number of SQL queries, however many answers or questions they show."""
+
+from __future__ import annotations
+
+from app.db import db
+from tests.factories import make_board, make_question, make_user
+from tests.querycount import count_queries
+
+# Signed in: load the user; then the page's own queries. Measured numbers, asserted exactly so a
+# change that adds a query (an N+1 above all) shows up here.
+QUESTION_PAGE_QUERIES = 4  # user, question (+author, board), its tags, answers (+authors)
+BOARD_PAGE_QUERIES = 4  # user, board, questions (+authors, boards), their tags
+
+
+def _add_answers(session, question, authors, n):
+    from app.forum import service as forum
+
+    for i in range(n):
+        forum.post_answer(
+            session, authors[i % len(authors)], question.id, forum.AnswerDraft(f"Answer number {i} here.")
+        )
+    session.commit()
+
+
+def _count(app, client, url: str) -> int:
+    with app.app_context():
+        engine = db.engine
+    with count_queries(engine) as log:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    print(f"{url}: {log.count} queries\n{log}")
+    return log.count
+
+
+def test_question_page_query_count_does_not_grow_with_answers(app, client, session, login_as):
+    board = make_board(session, "laptops")
+    authors = [make_user(session) for _ in range(10)]
+    small = make_question(session, authors[0], board, tags=("battery", "bios"))
+    big = make_question(session, authors[0], board, tags=("battery", "bios"))
+    _add_answers(session, small, authors, 2)
+    _add_answers(session, big, authors, 50)
+    login_as(make_user(session, "reader"))  # not an author, so not already loaded with the page
+    counts = [_count(app, client, f"/questions/{q.id}/{q.slug}") for q in (small, big)]
+    assert counts == [QUESTION_PAGE_QUERIES, QUESTION_PAGE_QUERIES]
+
+
+def test_board_page_query_count_does_not_grow_with_questions(app, client, session, login_as):
+    authors = [make_user(session) for _ in range(10)]
+    small, big = make_board(session, "small"), make_board(session, "big")
+    make_question(session, authors[0], small, tags=("wifi",))
+    for i in range(50):
+        make_question(session, authors[i % 10], big, tags=("wifi", f"tag-{i % 7}"))
+    login_as(make_user(session, "reader"))
+    app.config["PAGE_SIZE"] = 50
+    counts = [_count(app, client, f"/boards/{slug}") for slug in ("small", "big")]
+    assert counts == [BOARD_PAGE_QUERIES, BOARD_PAGE_QUERIES]
+    assert _count(app, client, "/boards/big?filter=unanswered&tag=wifi") == BOARD_PAGE_QUERIES

@@ -1,0 +1,83 @@
+"""Security defaults: headers on every response, cookies, production settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from config import ProductionConfig
+from tests.factories import make_board, make_question, make_user
+
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def test_every_kind_of_response_carries_the_security_headers(client, session):
+    board = make_board(session, "laptops")
+    question = make_question(session, make_user(session), board)
+    responses = [
+        client.get("/"),
+        client.get(f"/questions/{question.id}/{question.slug}"),
+        client.get("/nowhere"),  # 404 page
+        client.post("/register", data={}),  # CSRF failure page
+        client.get("/static/css/app.css"),
+        client.get(f"/questions/{question.id}"),  # redirect
+    ]
+    for response in responses:
+        csp = response.headers["Content-Security-Policy"]
+        assert csp.startswith(EXPECTED_CSP), response.request.path
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_pages_need_no_inline_script_or_style(client, session, login_as):
+    board = make_board(session, "laptops")
+    question = make_question(session, make_user(session), board)
+    login_as(make_user(session))
+    for url in ("/", "/ask", f"/questions/{question.id}/{question.slug}", "/settings/profile", "/boards/laptops"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>" not in page and " style=" not in page and "<style" not in page, url
+        assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page, url
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
+    for value in (None, "", "dev-only-not-secret", "short"):
+        if value is None:
+            monkeypatch.delenv("SECRET_KEY", raising=False)
+        else:
+            monkeypatch.setenv("SECRET_KEY", value)
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app("production")
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert ProductionConfig.SESSION_COOKIE_SECURE
+
+
+def test_oversized_request_bodies_are_refused(client, session, login_as):
+    login_as(make_user(session))
+    response = client.post("/ask", data={"body": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "larger than we accept" in response.get_data(as_text=True)
+
+
+def test_sign_in_is_rate_limited(tmp_path, postgres_schema):
+    from tests.conftest import Client, make_app
+
+    app = make_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app.test_client_class = Client
+    client = app.test_client()
+    token = client.csrf()
+    statuses = [
+        client.post("/login", data={"login": "x", "password": "wrong", "csrf_token": token}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]
+    response = client.post("/login", data={"login": "x", "password": "wrong", "csrf_token": token})
+    assert "too often" in response.get_data(as_text=True)
