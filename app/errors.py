@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -76,12 +76,29 @@ def _default_message(status: int) -> str:
     }.get(status, _("Something went wrong."))
 
 
+# Never echoed back, even to the person who sent them.
+_SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
+
+
+def _what_they_wrote() -> list[tuple[str, str]]:
+    """The text fields of a refused form, so an error page never loses what someone wrote."""
+    if request.method != "POST" or (request.content_length or 0) > (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+        return []
+    try:
+        fields = request.form.items(multi=True)
+        return [(name, value) for name, value in fields if name not in _SECRET_FIELDS and len(value.strip()) > 20]
+    except HTTPException:
+        return []
+
+
 def error_page(status: int, message: str | None = None):
     message = message or _default_message(status)
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify(error=message, status=status), status
     title = _titles().get(status, _("Error"))
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    return render_template(
+        "errors/error.html", status=status, title=title, message=message, kept=_what_they_wrote()
+    ), status
 
 
 def register_error_handlers(app: Flask) -> None:

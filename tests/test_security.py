@@ -8,9 +8,7 @@ from app import create_app
 from config import ProductionConfig
 from tests.factories import make_board, make_question, make_user
 
-EXPECTED_CSP = (
-    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
+EXPECTED_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 
 def test_every_kind_of_response_carries_the_security_headers(client, session):
@@ -81,3 +79,34 @@ def test_sign_in_is_rate_limited(tmp_path, postgres_schema):
     assert statuses == [422, 422, 422, 429]
     response = client.post("/login", data={"login": "x", "password": "wrong", "csrf_token": token})
     assert "too often" in response.get_data(as_text=True)
+
+
+def test_posting_is_rate_limited_and_the_text_is_not_lost(tmp_path, postgres_schema):
+    from app.db import db
+    from tests.conftest import Client, make_app
+
+    app = make_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=True, POST_RATE_LIMIT="2 per minute")
+    app.test_client_class = Client
+    with app.app_context():
+        setup = db.new_session()
+        author = make_user(setup)
+        question = make_question(setup, author, make_board(setup, "laptops"))
+        setup.close()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(author.id)
+    url = f"/questions/{question.id}/answers"
+    statuses = [
+        client.form_post(url, {"body": f"Answer {n}: reinstall the Wi-Fi driver"}).status_code for n in range(2)
+    ]
+    assert statuses == [302, 302]
+    response = client.form_post(url, {"body": "Answer 3: this one must not be lost to the limit"})
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "too often" in page and "Answer 3: this one must not be lost to the limit" in page
+
+
+def test_error_pages_never_echo_passwords(client):
+    response = client.post("/login", data={"login": "someone@example.com", "password": "my secret password 123"})
+    assert response.status_code == 400  # no CSRF token
+    assert "my secret password 123" not in response.get_data(as_text=True)
