@@ -166,7 +166,8 @@ def pages(browser: Browser) -> Iterator[Pages]:
     pages = Pages(browser)
     yield pages
     pages.close()
-    assert pages.problems == [], "the browser reported problems; its console said:\n" + "\n".join(pages.console)
+    report = ["the browser reported problems:", *pages.problems, "", "its whole console:", *pages.console]
+    assert pages.problems == [], "\n".join(report)
     assert pages.dialogs == [], f"a script opened dialogs: {pages.dialogs}"
 
 

@@ -215,7 +215,7 @@ def test_wrong_slug_redirects_to_the_canonical_url(client, session, board, membe
 
 
 def _titles(page: str) -> list[str]:
-    return re.findall(r'<h3 class="q-title"><a href="[^"]+">([^<]+)</a>', page)
+    return re.findall(r'<h3 class="q-title"[^>]*><a href="[^"]+">([^<]+)</a>', page)
 
 
 def test_board_filters(client, session, board, member):
