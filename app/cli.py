@@ -42,6 +42,38 @@ def register_cli(app: Flask) -> None:
             session.close()
         click.echo(f"{user.username} is now {role}.")
 
+    points = click.Group("points", help="Check and repair the cached points totals against the ledger.")
+    app.cli.add_command(points)
+
+    @points.command("verify")
+    def points_verify() -> None:
+        """Report every member whose cached points or solution count differ from the data (exit 1 if any)."""
+        from app.reputation import service as reputation
+
+        session = db.new_session(write=False)
+        try:
+            drifts = reputation.verify(session)
+        finally:
+            session.close()
+        for drift in drifts:
+            click.echo(f"{drift.username}: {drift.field} cached {drift.cached}, actual {drift.actual}")
+        if drifts:
+            raise click.ClickException(f"{len(drifts)} drifted totals; run `flask points recompute`.")
+        click.echo("All cached totals match the ledger.")
+
+    @points.command("recompute")
+    def points_recompute() -> None:
+        """Set every cached total from the ledger and the accepted solutions."""
+        from app.reputation import service as reputation
+
+        session = db.new_session()
+        try:
+            repaired = reputation.recompute(session)
+            session.commit()
+        finally:
+            session.close()
+        click.echo(f"Repaired {repaired} member(s).")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no boards yet.")
     def seed_demo(if_empty: bool) -> None:

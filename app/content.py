@@ -14,11 +14,37 @@ from markdown_it import MarkdownIt
 # Bump when the rendering changes; stored posts with an older version can be re-rendered.
 RENDER_VERSION = 1
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "blockquote", "pre", "code", "em", "strong", "del", "s", "a",
-    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tr", "th", "td", "img",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "hr",
+        "blockquote",
+        "pre",
+        "code",
+        "em",
+        "strong",
+        "del",
+        "s",
+        "a",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "img",
+    }
+)
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
     "img": ["src", "alt", "title"],

@@ -15,35 +15,26 @@ BOARDS: list[dict] = [
         "slug": "laptops",
         "name": "Laptops",
         "description": (
-            "Help with the Nimbus Book 14, Nimbus Book Pro 16 and Nimbus Air 13: "
-            "setup, batteries, drivers and repairs."
+            "Help with the Nimbus Book 14, Nimbus Book Pro 16 and Nimbus Air 13: setup, batteries, drivers and repairs."
         ),
         "position": 1,
     },
     {
         "slug": "broadband",
         "name": "Broadband & Wi-Fi",
-        "description": (
-            "Nimbus Fibre connections, the Nimbus Hub 3 router, Wi-Fi coverage and "
-            "outages."
-        ),
+        "description": ("Nimbus Fibre connections, the Nimbus Hub 3 router, Wi-Fi coverage and outages."),
         "position": 2,
     },
     {
         "slug": "billing-accounts",
         "name": "Billing & Accounts",
-        "description": (
-            "Invoices, payments, price changes and managing your account in My Nimbus."
-        ),
+        "description": ("Invoices, payments, price changes and managing your account in My Nimbus."),
         "position": 3,
     },
     {
         "slug": "community-lounge",
         "name": "Community Lounge",
-        "description": (
-            "Introductions, feedback, tips and everything else the Nimbus community "
-            "wants to talk about."
-        ),
+        "description": ("Introductions, feedback, tips and everything else the Nimbus community wants to talk about."),
         "position": 4,
     },
 ]
@@ -200,10 +191,7 @@ QUESTIONS: list[dict] = [
     {
         "board": "laptops",
         "author": "lucy_h",
-        "title": (
-            "Nimbus Book Pro 16 fans at full speed since the latest Control Center "
-            "update"
-        ),
+        "title": ("Nimbus Book Pro 16 fans at full speed since the latest Control Center update"),
         "body": (
             "Since updating Nimbus Control Center yesterday the fans on my Book Pro 16 "
             "never spin down, even on the desktop with nothing open.\n"
@@ -266,10 +254,7 @@ QUESTIONS: list[dict] = [
             },
             {
                 "author": "piotr_nowak",
-                "body": (
-                    "That was it, I was using the right-hand port. Works perfectly "
-                    "now, thanks!"
-                ),
+                "body": ("That was it, I was using the right-hand port. Works perfectly now, thanks!"),
                 "minutes_after": 62,
             },
         ],
@@ -423,9 +408,7 @@ QUESTIONS: list[dict] = [
     {
         "board": "laptops",
         "author": "sam_okafor",
-        "title": (
-            "Trackpad registers random clicks while I'm typing on the Nimbus Air 13"
-        ),
+        "title": ("Trackpad registers random clicks while I'm typing on the Nimbus Air 13"),
         "body": (
             "When I type longer emails the cursor jumps and text ends up in the wrong "
             "place, as if my palm tapped the trackpad.\n"
@@ -440,10 +423,7 @@ QUESTIONS: list[dict] = [
     {
         "board": "laptops",
         "author": "piotr_nowak",
-        "title": (
-            "Which USB-C charger wattage do I need for a Nimbus Book Pro 16 while "
-            "travelling?"
-        ),
+        "title": ("Which USB-C charger wattage do I need for a Nimbus Book Pro 16 while travelling?"),
         "body": (
             "The original 140W brick is heavy. I'd like a small GaN charger for "
             "trips.\n"
@@ -469,10 +449,7 @@ QUESTIONS: list[dict] = [
     {
         "board": "laptops",
         "author": "noa_levi",
-        "title": (
-            "Blue screen DRIVER_POWER_STATE_FAILURE after waking the Book Pro 16 from "
-            "sleep"
-        ),
+        "title": ("Blue screen DRIVER_POWER_STATE_FAILURE after waking the Book Pro 16 from sleep"),
         "body": (
             "About once a day my Nimbus Book Pro 16 crashes when I open the lid:\n"
             "\n"
@@ -625,9 +602,7 @@ QUESTIONS: list[dict] = [
             },
             {
                 "author": "lucy_h",
-                "body": (
-                    "The wall box was the culprit. Restarted it and we're back online!"
-                ),
+                "body": ("The wall box was the culprit. Restarted it and we're back online!"),
                 "minutes_after": 35,
             },
         ],
@@ -1316,10 +1291,7 @@ QUESTIONS: list[dict] = [
         "answers": [
             {
                 "author": "katarzyna_w",
-                "body": (
-                    "Yes please. A bigger font option for the bills page would be nice "
-                    "too."
-                ),
+                "body": ("Yes please. A bigger font option for the bills page would be nice too."),
                 "minutes_after": 35,
             },
             {
@@ -1339,9 +1311,7 @@ QUESTIONS: list[dict] = [
     {
         "board": "community-lounge",
         "author": "sam_okafor",
-        "title": (
-            "Share your best tips for Wi-Fi coverage in an old house with thick walls"
-        ),
+        "title": ("Share your best tips for Wi-Fi coverage in an old house with thick walls"),
         "body": (
             "Our house has thick stone walls and the Hub 3 barely reaches the "
             "kitchen.\n"
@@ -1371,10 +1341,7 @@ QUESTIONS: list[dict] = [
             },
             {
                 "author": "arben_k",
-                "body": (
-                    "Mesh with an Ethernet cable along the skirting boards. Ugly but "
-                    "perfect."
-                ),
+                "body": ("Mesh with an Ethernet cable along the skirting boards. Ugly but perfect."),
                 "minutes_after": 400,
             },
         ],

@@ -110,8 +110,10 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(_error: CSRFError):
         return error_page(
             400,
-            _("Your form expired or was sent from another site. Go back, reload the page and send it again — "
-              "your text is still in the form."),
+            _(
+                "Your form expired or was sent from another site. Go back, reload the page and send it again — "
+                "your text is still in the form."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -119,8 +121,9 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         message = None
         if status == 429:
-            message = _("You're doing that too often (limit: %(limit)s). Please wait and try again.",
-                        limit=error.description)
+            message = _(
+                "You're doing that too often (limit: %(limit)s). Please wait and try again.", limit=error.description
+            )
         return error_page(status, message)
 
     @app.errorhandler(500)

@@ -10,6 +10,7 @@ from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_login import current_user
 
 from app.auth.permissions import can
+from app.reputation.rules import BADGE_BY_KEY, Rank, rank_for
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -45,6 +46,10 @@ def absolute_time(value: datetime | None) -> str:
     return format_datetime(value, "medium")
 
 
+def rank_of(user) -> Rank:
+    return rank_for(user.points or 0, user.solution_count or 0)
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback`: never an open redirect."""
     if not target:
@@ -66,7 +71,14 @@ def register_web(app: Flask) -> None:
         return response
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(can=can, text_direction=text_direction, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        can=can,
+        text_direction=text_direction,
+        get_locale=get_locale,
+        rank_of=rank_of,
+        badge_info=BADGE_BY_KEY,
+        current_user=current_user,  # also inside imported macros, which see no request context
+    )
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["abstime"] = absolute_time
     app.jinja_env.filters["isotime"] = lambda value: value.isoformat() if value else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.factories import make_answer, make_board, make_question, make_user
@@ -26,6 +28,15 @@ ACCESS = {
     "accounts.profile": ("visitor", False),
     "accounts.settings": ("member", True),
     "accounts.set_language": ("visitor", False),
+    "forum.answer_link": ("visitor", False),
+    "reputation.kudo_give": ("member", False),
+    "reputation.kudo_withdraw": ("member", False),
+    "reputation.accept": ("member", True),
+    "reputation.clear": ("member", True),
+    "reputation.leaderboard": ("visitor", False),
+    "reputation.superfans": ("visitor", False),
+    "reputation.badges": ("visitor", False),
+    "reputation.points": ("visitor", False),
 }
 
 
@@ -46,18 +57,22 @@ def world(session):
     board = make_board(session, "laptops")
     question = make_question(session, owner, board)
     answer = make_answer(session, owner, question)
-    values = {"question_id": question.id, "answer_id": answer.id, "slug": question.slug, "username": "owner",
-              "filename": "css/app.css"}
+    values = {
+        "question_id": question.id,
+        "answer_id": answer.id,
+        "slug": question.slug,
+        "username": "owner",
+        "filename": "css/app.css",
+        "kind": "answers",
+        "post_id": answer.id,
+    }
     return owner, values
 
 
 def _requests(app, values):
     for rule in app.url_map.iter_rules():
-        url = rule.rule
         arguments = {**values, "slug": "laptops"} if rule.endpoint == "forum.board" else values
-        for name in rule.arguments:
-            url = url.replace(f"<{name}>", str(arguments[name])).replace(f"<int:{name}>", str(values[name]))
-            url = url.replace(f"<path:{name}>", str(values[name]))
+        url = re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda match, a=arguments: str(a[match.group(1)]), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, url
 

@@ -99,7 +99,9 @@ def seeded(live_server: LiveServer) -> Seeded:
         asker = factories.make_user(session, "asker")
         helper = factories.make_user(session, "helper")
         question = factories.make_question(
-            session, asker, board,
+            session,
+            asker,
+            board,
             title="Nimbus Book 14 won't charge past 80% after the firmware update",
             body=(
                 "Since the update my **Nimbus Book 14** stops charging at 80%.\n\n"
@@ -253,7 +255,9 @@ def test_register_sign_out_sign_in_ask_and_answer(live_server: LiveServer, pages
     shoot(page, "06-ask-live-preview")
     page.get_by_role("button", name="Post your question").click()
 
-    expect(page).to_have_url(re.compile(rf"^{re.escape(base)}/questions/\d+/battery-stops-charging-at-80-on-my-nimbus-book-14$"))
+    expect(page).to_have_url(
+        re.compile(rf"^{re.escape(base)}/questions/\d+/battery-stops-charging-at-80-on-my-nimbus-book-14$")
+    )
     question_url = page.url
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     question = page.locator("article.question")
@@ -314,7 +318,9 @@ def test_hebrew_reader_gets_a_right_to_left_page(live_server: LiveServer, pages:
         board = factories.make_board(session, slug="laptops", name="מחשבים ניידים")
         reader = factories.make_user(session, "dana", locale="he", display_name="דנה")
         question = factories.make_question(
-            session, reader, board,
+            session,
+            reader,
+            board,
             title="המחשב הנייד לא נטען מעל 80% אחרי העדכון",
             body="מאז העדכון ה־**Nimbus Book 14** שלי מפסיק להיטען ב־80%. מה לבדוק?",
             tags=("battery", "nimbus-book-14"),

@@ -18,7 +18,7 @@ XSS_PAYLOADS = [
     '<iframe src="https://evil.example"></iframe>',
     '<div style="background:url(javascript:alert(1))">x</div>',
     "<svg onload=alert(1)>",
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "![x](javascript:alert(1))",
     '<a href="&#106;avascript:alert(1)">x</a>',
     "<object data=evil.swf></object>",

@@ -31,10 +31,14 @@ def test_foreign_keys_are_enforced(app):
     with app.app_context():
         session = db.new_session()
         with pytest.raises(Exception, match="FOREIGN KEY"):
-            session.execute(text("INSERT INTO questions (board_id, author_id, title, slug, body_source, body_html, "
-                                 "render_version, is_solved, answer_count, kudos_count, view_count, created_at, "
-                                 "last_activity_at) VALUES (999, 999, 't', 's', 'b', 'b', 1, 0, 0, 0, 0, "
-                                 "'2026-01-01', '2026-01-01')"))
+            session.execute(
+                text(
+                    "INSERT INTO questions (board_id, author_id, title, slug, body_source, body_html, "
+                    "render_version, is_solved, answer_count, kudos_count, view_count, created_at, "
+                    "last_activity_at) VALUES (999, 999, 't', 's', 'b', 'b', 1, 0, 0, 0, 0, "
+                    "'2026-01-01', '2026-01-01')"
+                )
+            )
         session.close()
 
 

@@ -32,13 +32,20 @@ def test_templates_have_no_untranslatable_text():
 def test_strings_are_extractable_for_catalogues():
     messages = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=[("app/**.py", "python"), ("templates/**.html", "jinja2")],
+        str(ROOT),
+        method_map=[("app/**.py", "python"), ("templates/**.html", "jinja2")],
         options_map={"templates/**.html": {"extensions": "jinja2.ext.do"}},
-        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None},
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "N_": None},
     ):
         messages.update([message] if isinstance(message, str) else message)
-    for expected in ("Ask a question", "That username is taken.", "Use at most %(max)d tags.",
-                     "Please check what you entered", "%(num)d answer", "Keep me signed in on this device"):
+    for expected in (
+        "Ask a question",
+        "That username is taken.",
+        "Use at most %(max)d tags.",
+        "Please check what you entered",
+        "%(num)d answer",
+        "Keep me signed in on this device",
+    ):
         assert expected in messages, expected
     assert len(messages) > 150
 

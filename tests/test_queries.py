@@ -8,7 +8,7 @@ from tests.querycount import count_queries
 
 # Signed in: load the user; then the page's own queries. Measured numbers, asserted exactly so a
 # change that adds a query (an N+1 above all) shows up here.
-QUESTION_PAGE_QUERIES = 4  # user, question (+author, board), its tags, answers (+authors)
+QUESTION_PAGE_QUERIES = 5  # question (+author, board), its tags, user, answers (+authors), own kudos
 BOARD_PAGE_QUERIES = 4  # user, board, questions (+authors, boards), their tags
 
 

@@ -52,7 +52,8 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField(
-        _l("Display name"), validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
+        _l("Display name"),
+        validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
         description=_l("Shown instead of your username if you set one."),
     )
     bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=BIO_MAX)])

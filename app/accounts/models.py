@@ -31,7 +31,9 @@ class User(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     role: Mapped[str] = mapped_column(String(16), default="member")
+    # Fast copies of the ledger sum and of accepted solutions; `flask points verify` checks them.
     points: Mapped[int] = mapped_column(Integer, default=0)
+    solution_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -14,6 +14,7 @@ from app.db import db
 from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.forum import service as forum
+from app.reputation import service as reputation
 from app.web import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -52,8 +53,10 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         data = service.Registration(
-            username=form.username.data.strip(), email=form.email.data.strip(),
-            password=form.password.data, locale=session.get("locale", "en"),
+            username=form.username.data.strip(),
+            email=form.email.data.strip(),
+            password=form.password.data,
+            locale=session.get("locale", "en"),
         )
         try:
             user = service.register(db.session(), data)
@@ -98,9 +101,17 @@ def logout():
 @bp.get("/users/<username>")
 @access("visitor")
 def profile(username: str):
-    user = service.user_by_username(db.session(), username)
-    activity = forum.recent_activity(db.session(), user)
-    return render_template("accounts/profile.html", user=user, activity=activity)
+    session = db.session()
+    user = service.user_by_username(session, username)
+    return render_template(
+        "accounts/profile.html",
+        user=user,
+        activity=forum.recent_activity(session, user),
+        standing=reputation.standing(user),
+        badges=reputation.badges_of(session, user),
+        kudos_received=reputation.kudos_received(session, user),
+        recent_points=reputation.ledger(session, user, limit=5).events,
+    )
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])

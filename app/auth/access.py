@@ -29,6 +29,7 @@ def access(level: str, *, owner: bool = False) -> Callable[[F], F]:
         if level == "visitor":
             wrapped = view
         else:
+
             @wraps(view)
             def checked(*args: Any, **kwargs: Any) -> Any:
                 if level != "member" and not role_at_least(current_user, level):

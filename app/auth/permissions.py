@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.db import utcnow
 from app.errors import PermissionDenied
+from app.reputation import rules
 
 ROLE_RANK = {"member": 1, "moderator": 2, "staff": 3, "admin": 4}
 
@@ -32,12 +34,30 @@ def _edit_post(user: Any, post: Any) -> bool:
     return is_owner(user, post) or is_moderator(user)
 
 
+def _kudo(user: Any, post: Any) -> bool:
+    return is_member(user) and post is not None and post.author_id != user.id
+
+
+def _accept(user: Any, question: Any) -> bool:
+    """The asker, moderators and staff; or an experienced member once the asker has gone quiet."""
+    if not is_member(user) or question is None:
+        return False
+    if is_owner(user, question) or is_moderator(user):
+        return True
+    if not rules.rank_at_least(user.points, user.solution_count, rules.ACCEPT_FOR_ABSENT_ASKER_RANK):
+        return False
+    asker_active = question.asker_active_at or question.created_at
+    return utcnow() - asker_active >= rules.ASKER_ABSENT_AFTER
+
+
 # action -> predicate(user, obj). Every rule lives here, named by what the user wants to do.
 RULES: dict[str, Any] = {
     "ask": lambda user, board: is_member(user),
     "answer": lambda user, question: is_member(user),
     "edit_question": _edit_post,
     "edit_answer": _edit_post,
+    "kudo": _kudo,
+    "accept": _accept,
     "edit_profile": lambda user, profile: is_member(user) and (profile.id == user.id),
     "moderate": lambda user, obj: is_moderator(user),
     "administer": lambda user, obj: role_at_least(user, "admin"),

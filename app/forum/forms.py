@@ -23,7 +23,8 @@ class QuestionForm(FlaskForm):
         description=_l("Markdown works: **bold**, `code`, lists, links. Never post passwords or card numbers."),
     )
     tags = StringField(
-        _l("Tags"), validators=[Optional(), Length(max=200)],
+        _l("Tags"),
+        validators=[Optional(), Length(max=200)],
         description=_l("Up to 5, separated by commas or spaces, e.g. battery, nimbus-book-14."),
     )
     preview = SubmitField(_l("Preview"))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,13 +77,16 @@ class Question(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the asker last did something in the thread (ask, edit, answer, accept).
+    asker_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Counts acceptances, so each one has its own ledger key even when the same answer is re-accepted.
+    solution_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise")
     tags: Mapped[list[Tag]] = relationship(secondary=question_tags, lazy="raise", order_by=Tag.name)
-    answers: Mapped[list[Answer]] = relationship(
-        back_populates="question", lazy="raise", order_by="Answer.id"
-    )
+    answers: Mapped[list[Answer]] = relationship(back_populates="question", lazy="raise", order_by="Answer.id")
 
 
 class Answer(Base):
@@ -99,20 +103,20 @@ class Answer(Base):
     kudos_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    is_accepted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     question: Mapped[Question] = relationship(back_populates="answers", lazy="raise")
-    author: Mapped[User] = relationship(lazy="raise")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
 
 
 class Revision(Base):
     """One version of a post: number 1 is what its author first wrote, each edit adds the next."""
 
     __tablename__ = "revisions"
-    __table_args__ = (
-        CheckConstraint(
-            "(question_id IS NULL) <> (answer_id IS NULL)", name="exactly_one_post"
-        ),
-    )
+    __table_args__ = (CheckConstraint("(question_id IS NULL) <> (answer_id IS NULL)", name="exactly_one_post"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int | None] = mapped_column(

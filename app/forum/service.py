@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import content
 from app.accounts.models import User
-from app.auth.permissions import require
+from app.auth.permissions import can, require
 from app.db import utcnow
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.forum.models import (
@@ -32,6 +32,7 @@ from app.forum.models import (
     Tag,
     question_tags,
 )
+from app.reputation import service as reputation
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
 
@@ -43,7 +44,7 @@ def parse_tags(raw: str) -> tuple[str, ...]:
     """'Wi Fi, battery  drivers' -> ('wi-fi', 'battery', 'drivers'), validated, duplicates dropped."""
     names: list[str] = []
     for part in raw.replace(";", ",").split(","):
-        for word in ([part] if "," in raw or ";" in raw else part.split()):
+        for word in [part] if "," in raw or ";" in raw else part.split():
             name = content.normalize_tag(word)
             if name and name not in names:
                 names.append(name)
@@ -52,8 +53,12 @@ def parse_tags(raw: str) -> tuple[str, ...]:
     for name in names:
         if not (TAG_MIN <= len(name) <= TAG_MAX) or not content.TAG_PATTERN.match(name):
             raise ValidationFailed(
-                _("“%(tag)s” is not a valid tag: use %(min)d–%(max)d letters a–z, digits and dashes.",
-                  tag=name[:40], min=TAG_MIN, max=TAG_MAX),
+                _(
+                    "“%(tag)s” is not a valid tag: use %(min)d–%(max)d letters a–z, digits and dashes.",
+                    tag=name[:40],
+                    min=TAG_MIN,
+                    max=TAG_MAX,
+                ),
                 "tags",
             )
     return tuple(names)
@@ -150,6 +155,7 @@ def list_questions(
     query = select(Question).options(
         joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags)
     )
+    query = query.where(Question.is_hidden.is_(False))
     if board is not None:
         query = query.where(Question.board_id == board.id)
     if filter == "unanswered":
@@ -187,7 +193,7 @@ def access_question(session: Session, user: User | None, question_id: int, for_a
         .options(joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags))
         .where(Question.id == question_id)
     )
-    if question is None:
+    if question is None or (question.is_hidden and not can(user, "moderate")):
         raise NotFound(_("That question doesn't exist or was removed."))
     if for_action != "view":
         require(user, for_action, question)
@@ -196,27 +202,23 @@ def access_question(session: Session, user: User | None, question_id: int, for_a
 
 def access_answer(session: Session, user: User | None, answer_id: int, for_action: str = "view") -> Answer:
     answer = session.scalar(
-        select(Answer)
-        .options(joinedload(Answer.author), joinedload(Answer.question))
-        .where(Answer.id == answer_id)
+        select(Answer).options(joinedload(Answer.author), joinedload(Answer.question)).where(Answer.id == answer_id)
     )
-    if answer is None:
+    hidden = answer is not None and (answer.is_hidden or answer.question.is_hidden)
+    if answer is None or (hidden and not can(user, "moderate")):
         raise NotFound(_("That answer doesn't exist or was removed."))
     if for_action != "view":
         require(user, for_action, answer)
     return answer
 
 
-def answers_for(session: Session, question: Question) -> list[Answer]:
-    """A question's answers, oldest first, with their authors, in one query."""
-    return list(
-        session.scalars(
-            select(Answer)
-            .options(joinedload(Answer.author))
-            .where(Answer.question_id == question.id)
-            .order_by(Answer.id)
-        )
-    )
+def answers_for(session: Session, question: Question, user: User | None = None) -> list[Answer]:
+    """A question's answers, the solution first and then oldest first, with their authors, in one query.
+    Hidden answers are left out, except for moderators."""
+    query = select(Answer).options(joinedload(Answer.author)).where(Answer.question_id == question.id)
+    if not can(user, "moderate"):
+        query = query.where(Answer.is_hidden.is_(False))
+    return list(session.scalars(query.order_by(Answer.is_accepted.desc(), Answer.id)))
 
 
 def revisions_of(session: Session, question: Question | None = None, answer: Answer | None = None) -> list[Revision]:
@@ -240,14 +242,15 @@ class Activity:
 
 def recent_activity(session: Session, user: User, limit: int = 10) -> Activity:
     questions = list(
-        session.scalars(
-            select(Question).where(Question.author_id == user.id).order_by(Question.id.desc()).limit(limit)
-        )
+        session.scalars(select(Question).where(Question.author_id == user.id).order_by(Question.id.desc()).limit(limit))
     )
     answers = list(
         session.scalars(
-            select(Answer).options(joinedload(Answer.question))
-            .where(Answer.author_id == user.id).order_by(Answer.id.desc()).limit(limit)
+            select(Answer)
+            .options(joinedload(Answer.question))
+            .where(Answer.author_id == user.id)
+            .order_by(Answer.id.desc())
+            .limit(limit)
         )
     )
     question_count = session.scalar(select(func.count()).where(Question.author_id == user.id)) or 0
@@ -289,6 +292,7 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
         render_version=content.RENDER_VERSION,
         created_at=now,
         last_activity_at=now,
+        asker_active_at=now,
         answer_count=0,
         kudos_count=0,
         view_count=0,
@@ -298,8 +302,17 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
     session.add(question)
     board.question_count = Board.question_count + 1
     session.flush()
-    session.add(Revision(question_id=question.id, number=1, editor_id=author.id, title=title,
-                         tags=" ".join(draft.tags), body_source=draft.body, created_at=now))
+    session.add(
+        Revision(
+            question_id=question.id,
+            number=1,
+            editor_id=author.id,
+            title=title,
+            tags=" ".join(draft.tags),
+            body_source=draft.body,
+            created_at=now,
+        )
+    )
     return question
 
 
@@ -322,8 +335,12 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     question.last_activity_at = now
     if question.first_answer_at is None:
         question.first_answer_at = now
+    if author.id == question.author_id:
+        question.asker_active_at = now
     session.flush()
+    session.refresh(question, ["answer_count"])
     session.add(Revision(answer_id=answer.id, number=1, editor_id=author.id, body_source=draft.body, created_at=now))
+    reputation.answer_posted(session, answer, question)
     return answer
 
 
@@ -354,10 +371,19 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
     question.tags = _tags_named(session, draft.tags)
     question.edited_at = now
     question.last_activity_at = now
-    session.add(Revision(
-        question_id=question.id, number=_next_revision_number(session, question_id=question.id),
-        editor_id=editor.id, title=title, tags=" ".join(draft.tags), body_source=draft.body, created_at=now,
-    ))
+    if editor.id == question.author_id:
+        question.asker_active_at = now
+    session.add(
+        Revision(
+            question_id=question.id,
+            number=_next_revision_number(session, question_id=question.id),
+            editor_id=editor.id,
+            title=title,
+            tags=" ".join(draft.tags),
+            body_source=draft.body,
+            created_at=now,
+        )
+    )
     return question
 
 
@@ -371,10 +397,15 @@ def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDra
     answer.body_html = content.render(draft.body)
     answer.render_version = content.RENDER_VERSION
     answer.edited_at = now
-    session.add(Revision(
-        answer_id=answer.id, number=_next_revision_number(session, answer_id=answer.id),
-        editor_id=editor.id, body_source=draft.body, created_at=now,
-    ))
+    session.add(
+        Revision(
+            answer_id=answer.id,
+            number=_next_revision_number(session, answer_id=answer.id),
+            editor_id=editor.id,
+            body_source=draft.body,
+            created_at=now,
+        )
+    )
     return answer
 
 
@@ -400,10 +431,12 @@ def history(revisions: list[Revision]) -> list[RevisionChange]:
             for line in difflib.ndiff(old_lines, revision.body_source.splitlines())
             if line[:1] in ("+", "-", " ")
         ]
-        changes.append(RevisionChange(
-            revision=revision,
-            title_before=before.title if before and before.title != revision.title else None,
-            tags_before=before.tags if before and before.tags != revision.tags else None,
-            body_diff=diff,
-        ))
+        changes.append(
+            RevisionChange(
+                revision=revision,
+                title_before=before.title if before and before.title != revision.title else None,
+                tags_before=before.tags if before and before.tags != revision.tags else None,
+                body_diff=diff,
+            )
+        )
     return list(reversed(changes))

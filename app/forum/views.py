@@ -13,6 +13,7 @@ from app.errors import ValidationFailed
 from app.extensions import limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+from app.reputation import service as reputation
 
 bp = Blueprint("forum", __name__)
 
@@ -76,11 +77,12 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
     question = service.access_question(session, current_user, question_id)
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
-    answers = service.answers_for(session, question)
+    answers = service.answers_for(session, question, current_user)
+    kudoed = reputation.kudoed_post_ids(session, current_user, question, answers)
     form = answer_form or AnswerForm()
     preview = content.render(form.body.data) if answer_form and form.preview.data and form.body.data else None
     return render_template(
-        "forum/question.html", question=question, answers=answers, form=form, preview=preview
+        "forum/question.html", question=question, answers=answers, form=form, preview=preview, kudoed=kudoed
     ), status
 
 
@@ -96,7 +98,9 @@ def ask():
     if form.validate_on_submit():
         try:
             draft = service.QuestionDraft(
-                board_slug=form.board.data, title=form.title.data, body=form.body.data,
+                board_slug=form.board.data,
+                title=form.title.data,
+                body=form.body.data,
                 tags=service.parse_tags(form.tags.data or ""),
             )
             if form.preview.data:
@@ -123,8 +127,11 @@ def answer(question_id: int):
             _field_error(form, error)
         else:
             db.commit()
-            return redirect(url_for("forum.question", question_id=question_id, slug=answer.question.slug,
-                                    _anchor=f"answer-{answer.id}"))
+            return redirect(
+                url_for(
+                    "forum.question", question_id=question_id, slug=answer.question.slug, _anchor=f"answer-{answer.id}"
+                )
+            )
     status = 200 if form.preview.data and not form.errors else 422
     return question(question_id, answer_form=form, status=status)
 
@@ -134,16 +141,24 @@ def answer(question_id: int):
 def edit_question(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id, for_action="edit_question")
-    form = QuestionForm(data={
-        "board": question.board.slug, "title": question.title, "body": question.body_source,
-        "tags": ", ".join(tag.name for tag in question.tags),
-    } if request.method == "GET" else None)
+    form = QuestionForm(
+        data={
+            "board": question.board.slug,
+            "title": question.title,
+            "body": question.body_source,
+            "tags": ", ".join(tag.name for tag in question.tags),
+        }
+        if request.method == "GET"
+        else None
+    )
     _board_choices(form)
     preview = None
     if form.validate_on_submit():
         try:
             draft = service.QuestionDraft(
-                board_slug=form.board.data, title=form.title.data, body=form.body.data,
+                board_slug=form.board.data,
+                title=form.title.data,
+                body=form.body.data,
                 tags=service.parse_tags(form.tags.data or ""),
             )
             if form.preview.data:
@@ -173,12 +188,30 @@ def edit_answer(answer_id: int):
             else:
                 service.edit_answer(session, current_user, answer_id, draft)
                 db.commit()
-                return redirect(url_for("forum.question", question_id=answer.question_id,
-                                        slug=answer.question.slug, _anchor=f"answer-{answer.id}"))
+                return redirect(
+                    url_for(
+                        "forum.question",
+                        question_id=answer.question_id,
+                        slug=answer.question.slug,
+                        _anchor=f"answer-{answer.id}",
+                    )
+                )
         except ValidationFailed as error:
             _field_error(form, error)
     status = 422 if request.method == "POST" and preview is None else 200
     return render_template("forum/edit_answer.html", form=form, answer=answer, preview=preview), status
+
+
+@bp.get("/answers/<int:answer_id>")
+@access("visitor")
+def answer_link(answer_id: int):
+    """A stable link to one answer: its place on the question page."""
+    answer = service.access_answer(db.session(), current_user, answer_id)
+    return redirect(
+        url_for(
+            "forum.question", question_id=answer.question_id, slug=answer.question.slug, _anchor=f"answer-{answer.id}"
+        )
+    )
 
 
 @bp.get("/questions/<int:question_id>/history")

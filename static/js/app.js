@@ -61,7 +61,39 @@
     });
   }
 
+  // Kudos without a page reload (and without losing the reader's place); the form still works without JS.
+  function setUpKudo(form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button");
+      if (button.disabled) return;
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.json();
+        })
+        .then(function (json) {
+          var given = json.given;
+          form.action = form.getAttribute(given ? "data-withdraw-url" : "data-give-url");
+          button.classList.toggle("is-given", given);
+          button.setAttribute("aria-pressed", given ? "true" : "false");
+          button.querySelector(".kudo-count").textContent = json.kudos;
+          button.querySelector(".kudo-label").textContent =
+            button.getAttribute(given ? "data-label-withdraw" : "data-label-give");
+        })
+        .catch(function () { form.submit(); }) // let the server explain (rate limit, expired session)
+        .then(function () { button.disabled = false; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-kudo]"), setUpKudo);
     Array.prototype.forEach.call(document.querySelectorAll("[data-preview-for]"), setUpPreview);
     Array.prototype.forEach.call(document.querySelectorAll("form.stack-form, .answer-form form"), guardDoubleSubmit);
   });

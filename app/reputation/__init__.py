@@ -1,0 +1,1 @@
+"""Reputation: kudos, accepted solutions, the points ledger, ranks and badges."""
