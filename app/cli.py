@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from app.accounts import service as accounts
 from app.db import db
@@ -42,7 +43,7 @@ def register_cli(app: Flask) -> None:
             session.close()
         click.echo(f"{user.username} is now {role}.")
 
-    points = click.Group("points", help="Check and repair the cached points totals against the ledger.")
+    points = AppGroup("points", help="Check and repair the cached points totals against the ledger.")
     app.cli.add_command(points)
 
     @points.command("verify")

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, insert, update
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, insert, inspect, update
 from sqlalchemy.engine import Connection
 
 from app.content import RENDER_VERSION, slugify
@@ -36,6 +36,7 @@ Log = Callable[[str], None]
 DUMMY_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$YmVuY2gtc2VlZA$bm90LWEtcmVhbC1oYXNoLWJlbmNoLW9ubHk"
 BOARD_WEIGHTS = {"laptops": 35, "broadband": 30, "billing-accounts": 20, "community-lounge": 15}
 UNANSWERED_SHARE = 0.15  # questions nobody answered; the rest get 1 + Poisson answers
+SOLVED_SHARE = 0.4  # answered questions whose asker accepted an answer
 ANSWER_CAP = 40  # no random question reaches the chosen one's 50 answers
 MEAN_ANSWER_DELAY_S = 6 * 3600
 
@@ -285,6 +286,11 @@ class BatchInserter:
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.counts: dict[str, int] = {}
 
+    @property
+    def rows(self) -> int:
+        """Rows handed over so far, sent or still pending."""
+        return sum(self.counts.values()) + sum(len(rows) for rows in self.pending.values())
+
     def add(self, table: str, row: dict[str, Any]) -> None:
         rows = self.pending.setdefault(table, [])
         rows.append(row)
@@ -301,9 +307,36 @@ class BatchInserter:
 
     def _send(self, table: str) -> None:
         rows = self.pending.pop(table, [])
-        if rows:
-            self.conn.execute(insert(Base.metadata.tables[table]), rows)
-            self.counts[table] = self.counts.get(table, 0) + len(rows)
+        if not rows:
+            return
+        target = Base.metadata.tables[table]
+        # Optional keys (e.g. answers.is_accepted) are only sent when the current models have the column;
+        # columns the rows leave out get their defaults, so the loader survives schema additions.
+        if unknown := rows[0].keys() - target.c.keys():
+            rows = [{key: value for key, value in row.items() if key not in unknown} for row in rows]
+        self.conn.execute(insert(target), rows)
+        self.counts[table] = self.counts.get(table, 0) + len(rows)
+
+
+def schema_differences(path: Path) -> list[str]:
+    """What the current models have that the database at `path` lacks (tables, columns, indexes)."""
+    import_all_models()
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        inspector = inspect(engine)
+        existing = set(inspector.get_table_names())
+        missing: list[str] = []
+        for table in Base.metadata.sorted_tables:
+            if table.name not in existing:
+                missing.append(f"table {table.name}")
+                continue
+            columns = {column["name"] for column in inspector.get_columns(table.name)}
+            missing += [f"column {table.name}.{name}" for name in table.c.keys() if name not in columns]
+            indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+            missing += [f"index {index.name}" for index in table.indexes if index.name not in indexes]
+        return missing
+    finally:
+        engine.dispose()
 
 
 def remove_database(path: Path) -> None:
@@ -386,6 +419,7 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
     question_boards = rng.choices(board_ids, weights=[BOARD_WEIGHTS.get(b["slug"], 10) for b in boards], k=questions)
     asked_offsets = sorted(rng.random() * span for _ in range(questions))  # ids follow time, as in real life
     board_counts = dict.fromkeys(board_ids, 0)
+    solutions: dict[int, int] = {}  # accepted answers per member
     slugs: dict[str, str] = {}
     answer_id = revision_id = 0
     step = max(1, questions // 10)
@@ -403,7 +437,10 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
 
         answer_times: list[datetime] = []
         moment = asked_s
-        for _ in range(counts[question_id - 1]):
+        count = counts[question_id - 1]
+        accepted = rng.randrange(count) if count and rng.random() < SOLVED_SHARE else -1
+        accepted_at: datetime | None = None
+        for index in range(count):
             moment = min(span, moment + rng.expovariate(1 / MEAN_ANSWER_DELAY_S))
             answer_id += 1
             answered = start + timedelta(seconds=moment)
@@ -411,10 +448,16 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
             is_staff = rng.random() < 0.08
             answerer = rng.choice(staff_ids) if is_staff else rng.randint(1, config.users)
             answer_body = _body(rng, pool.answer_sentences, rng.randint(1, 2), (1, 3))
+            is_accepted = index == accepted
+            if is_accepted:
+                accepted_at = min(end, answered + timedelta(hours=rng.uniform(0.5, 48)))
+                solutions[answerer] = solutions.get(answerer, 0) + 1
             inserter.add("answers", {
                 "id": answer_id, "question_id": question_id, "author_id": answerer, "body_source": answer_body,
                 "body_html": _to_html(answer_body), "render_version": RENDER_VERSION, "is_staff": is_staff,
                 "kudos_count": int(rng.expovariate(1 / 2)), "created_at": answered, "edited_at": None,
+                "is_accepted": is_accepted, "accepted_at": accepted_at if is_accepted else None,
+                "accepted_by_id": author_id if is_accepted else None, "is_hidden": False,
             })
             revision_id += 1
             inserter.add("revisions", {
@@ -428,11 +471,12 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
         inserter.add("questions", {
             "id": question_id, "board_id": board_id, "author_id": author_id, "title": title, "slug": slug,
             "body_source": body, "body_html": _to_html(body), "render_version": RENDER_VERSION,
-            "is_solved": bool(answer_times) and rng.random() < 0.4, "answer_count": len(answer_times),
+            "is_solved": accepted >= 0, "answer_count": len(answer_times),
             "kudos_count": int(rng.expovariate(1 / 3)), "view_count": int(rng.expovariate(1 / 150)),
             "created_at": asked, "edited_at": None,
             "last_activity_at": answer_times[-1] if answer_times else asked,
             "first_answer_at": answer_times[0] if answer_times else None,
+            "asker_active_at": accepted_at or asked, "solution_seq": 1 if accepted_at else 0, "is_hidden": False,
         })
         revision_id += 1
         inserter.add("revisions", {
@@ -442,7 +486,7 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
         })
         if question_id % step == 0 or question_id == questions:
             elapsed = time.perf_counter() - started
-            rows = sum(inserter.counts.values())
+            rows = inserter.rows
             log(f"  questions {question_id:>9,}/{questions:,}  answers {answer_id:>9,}  "
                 f"{elapsed:6.1f}s  {rows / elapsed if elapsed else 0:,.0f} rows/s")
 
@@ -450,6 +494,12 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
     boards_table: Table = Base.metadata.tables["boards"]
     for board_id, count in board_counts.items():
         inserter.conn.execute(update(boards_table).where(boards_table.c.id == board_id).values(question_count=count))
+    users_table: Table = Base.metadata.tables["users"]
+    if "solution_count" in users_table.c and solutions:
+        inserter.conn.execute(
+            update(users_table).where(users_table.c.id == bindparam("user_id")).values(solution_count=bindparam("n")),
+            [{"user_id": user_id, "n": n} for user_id, n in solutions.items()],
+        )
 
 
 def _cumulative(weights: Iterable[float]) -> Iterable[float]:
