@@ -11,6 +11,7 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.db import utcnow
 from app.demo_data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
+from app.forum import activity
 from app.forum import service as forum
 from app.forum.models import Answer, Board, Question, Revision
 
@@ -64,7 +65,7 @@ def _settle_question_times(session: Session, question: Question) -> None:
     session.refresh(question)
     times = sorted(a.created_at for a in session.scalars(select(Answer).where(Answer.question_id == question.id)))
     question.first_answer_at = times[0] if times else None
-    question.last_activity_at = times[-1] if times else question.created_at
+    activity.touch(session, question, times[-1] if times else question.created_at)
 
 
 def logins_text(session: Session) -> str:

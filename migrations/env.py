@@ -30,6 +30,12 @@ def database_url() -> str:
 
 
 def run_migrations(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by copy, drop and rename. With foreign keys on, dropping a parent
+        # table deletes its children through ON DELETE CASCADE, so they are off while migrating (the
+        # pragma only takes effect outside a transaction, hence the raw connection) and checked after.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -39,6 +45,12 @@ def run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+        if problems:
+            raise RuntimeError(f"foreign key violations after migrating: {problems[:10]}")
 
 
 def run_migrations_offline() -> None:

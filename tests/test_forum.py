@@ -271,3 +271,24 @@ def test_home_lists_boards_with_counts_and_latest_questions(client, session, boa
     make_question(session, member, board, title="Fresh question on the home page")
     page = client.get("/").get_data(as_text=True)
     assert "Laptops" in page and "1 question" in page and "Fresh question on the home page" in page
+
+
+def test_tag_lists_follow_activity_boards_and_tag_edits(client, session, board, member, login_as):
+    older = make_question(session, member, board, title="Older question about batteries", tags=("battery",))
+    newer = make_question(session, member, board, title="Newer question about batteries", tags=("battery",))
+
+    def tagged(url: str) -> list[str]:
+        return _titles(client.get(url).get_data(as_text=True))
+
+    assert tagged("/questions?tag=battery") == [newer.title, older.title]
+    make_answer(session, make_user(session), older)  # activity moves it to the top of the tag's list too
+    assert tagged("/questions?tag=battery") == [older.title, newer.title]
+    assert tagged("/boards/laptops?tag=battery") == [older.title, newer.title]
+
+    make_board(session, "broadband", "Broadband")
+    login_as(member)
+    data = {"board": "broadband", "title": newer.title, "body": newer.body_source, "tags": "wifi", "submit": "1"}
+    assert client.form_post(f"/questions/{newer.id}/edit", data).status_code == 302
+    assert tagged("/boards/laptops?tag=battery") == [older.title]
+    assert tagged("/boards/broadband?tag=wifi") == [newer.title]
+    assert tagged("/questions?tag=wifi") == [newer.title]

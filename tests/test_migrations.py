@@ -70,3 +70,67 @@ def test_alembic_check_finds_nothing_to_generate(empty_database: str) -> None:
     config = alembic_config(empty_database)
     command.upgrade(config, "head")
     command.check(config)  # raises if the models and the migrations disagree
+
+
+def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
+    """Batch migrations rebuild SQLite tables; no row may be lost on the way (ON DELETE CASCADE once ate
+    every answer when a parent table was rebuilt with foreign keys on)."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0001")
+    engine = make_engine(empty_database)
+    now = "2026-01-02 03:04:05"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, username_key, email, password_hash, display_name, bio, locale, role, "
+                f"points, created_at) VALUES (1, 'Ann', 'ann', 'ann@example.com', 'x', '', '', 'en', 'member', 0, '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO boards (id, slug, name, description, position, question_count, created_at) "
+                f"VALUES (7, 'laptops', 'Laptops', '', 1, 1, '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO questions (id, board_id, author_id, title, slug, body_source, body_html, render_version, "
+                "is_solved, answer_count, kudos_count, view_count, created_at, last_activity_at) VALUES "
+                f"(3, 7, 1, 'A title here', 'a-title-here', 'b', '<p>b</p>', 1, false, 1, 0, 0, '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO answers (id, question_id, author_id, body_source, body_html, render_version, is_staff, "
+                f"kudos_count, created_at) VALUES (5, 3, 1, 'a', '<p>a</p>', 1, false, 0, '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO revisions (question_id, answer_id, number, editor_id, body_source, created_at) "
+                f"VALUES (3, NULL, 1, 1, 'b', '{now}'), (NULL, 5, 1, 1, 'a', '{now}')"
+            )
+        )
+        conn.execute(text("INSERT INTO tags (id, name) VALUES (9, 'battery')"))
+        conn.execute(text("INSERT INTO question_tags (question_id, tag_id) VALUES (3, 9)"))
+    engine.dispose()
+
+    command.upgrade(config, "head")
+    engine = make_engine(empty_database)
+    with engine.connect() as conn:
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+            for t in ("users", "boards", "questions", "answers", "revisions", "tags", "question_tags")
+        }
+        copied = conn.execute(text("SELECT board_id, last_activity_at FROM question_tags")).one()
+    engine.dispose()
+    assert counts == {
+        "users": 1,
+        "boards": 1,
+        "questions": 1,
+        "answers": 1,
+        "revisions": 2,
+        "tags": 1,
+        "question_tags": 1,
+    }
+    assert copied[0] == 7 and copied[1] is not None

@@ -26,11 +26,18 @@ BODY_MIN, BODY_MAX = 10, 20_000
 TAG_MIN, TAG_MAX = 2, 30
 TAGS_MAX = 5
 
+# A question's tags. The question's board and last activity are copied here (app/forum/activity.py keeps
+# them in step) so a tag's list walks one index in page order instead of gathering and sorting every
+# question with that tag: page 1,000 of a popular tag costs what page 1 costs.
 question_tags = Table(
     "question_tags",
     Base.metadata,
     Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("board_id", ForeignKey("boards.id"), nullable=False),
+    Column("last_activity_at", UTCDateTime, nullable=False),
+    Index("ix_question_tags_tag_board_activity", "tag_id", "board_id", "last_activity_at", "question_id"),
+    Index("ix_question_tags_tag_activity", "tag_id", "last_activity_at", "question_id"),
 )
 
 
@@ -85,7 +92,8 @@ class Question(Base):
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise")
-    tags: Mapped[list[Tag]] = relationship(secondary=question_tags, lazy="raise", order_by=Tag.name)
+    # Read-only: rows are written by app/forum/activity.py, which also fills the copied columns.
+    tags: Mapped[list[Tag]] = relationship(secondary=question_tags, lazy="raise", order_by=Tag.name, viewonly=True)
     answers: Mapped[list[Answer]] = relationship(back_populates="question", lazy="raise", order_by="Answer.id")
 
 

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from app import content
 from app.accounts.models import User
 from app.auth.permissions import can, require
 from app.db import utcnow
 from app.errors import BadRequest, NotFound, ValidationFailed
+from app.forum import activity
 from app.forum.models import (
     BODY_MAX,
     BODY_MIN,
@@ -35,6 +36,7 @@ from app.forum.models import (
 from app.reputation import service as reputation
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
+LIST_AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.points, User.solution_count)
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -149,35 +151,47 @@ def list_questions(
     after: str | None = None,
     limit: int = 20,
 ) -> QuestionPage:
-    """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs."""
+    """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs.
+
+    Without a tag the list walks the questions' (board, last_activity_at, id) index; with one, the tag
+    rows' copy of the same columns, so neither ever gathers and sorts a whole board or tag."""
     if filter not in FILTERS:
         raise BadRequest(_("Unknown filter “%(name)s”.", name=filter[:30]))
+    cursor = Cursor.decode(after) if after else None
     query = select(Question).options(
-        joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags)
+        # The list shows neither body, nor anything private about the author.
+        defer(Question.body_source),
+        defer(Question.body_html),
+        joinedload(Question.author).load_only(*LIST_AUTHOR_COLUMNS),
+        joinedload(Question.board),
+        selectinload(Question.tags),
     )
+    if tag:
+        tag_id = session.scalar(select(Tag.id).where(Tag.name == content.normalize_tag(tag)))
+        if tag_id is None:
+            return QuestionPage([], None)
+        # Order and page on the tag rows' copies of (last_activity_at, question id).
+        order_at, order_id = question_tags.c.last_activity_at, question_tags.c.question_id
+        query = query.join(question_tags, question_tags.c.question_id == Question.id).where(
+            question_tags.c.tag_id == tag_id
+        )
+        if board is not None:
+            query = query.where(question_tags.c.board_id == board.id)
+    else:
+        order_at, order_id = Question.last_activity_at, Question.id
+        if board is not None:
+            query = query.where(Question.board_id == board.id)
     query = query.where(Question.is_hidden.is_(False))
-    if board is not None:
-        query = query.where(Question.board_id == board.id)
     if filter == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif filter == "solved":
         query = query.where(Question.is_solved.is_(True))
     elif filter == "unsolved":
         query = query.where(Question.is_solved.is_(False))
-    if tag:
-        tag_id = select(Tag.id).where(Tag.name == content.normalize_tag(tag)).scalar_subquery()
-        query = query.where(
-            Question.id.in_(select(question_tags.c.question_id).where(question_tags.c.tag_id == tag_id))
-        )
-    if after:
-        cursor = Cursor.decode(after)
-        query = query.where(
-            or_(
-                Question.last_activity_at < cursor.at,
-                and_(Question.last_activity_at == cursor.at, Question.id < cursor.id),
-            )
-        )
-    query = query.order_by(Question.last_activity_at.desc(), Question.id.desc()).limit(limit + 1)
+    if cursor is not None:
+        # A row-value comparison is one index range; the equivalent OR of two terms is not.
+        query = query.where(tuple_(order_at, order_id) < tuple_(cursor.at, cursor.id))
+    query = query.order_by(order_at.desc(), order_id.desc()).limit(limit + 1)
     rows = list(session.scalars(query).unique())
     next_cursor = None
     if len(rows) > limit:
@@ -298,10 +312,10 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
         view_count=0,
         is_solved=False,
     )
-    question.tags = _tags_named(session, draft.tags)
     session.add(question)
     board.question_count = Board.question_count + 1
     session.flush()
+    activity.set_tags(session, question, _tags_named(session, draft.tags))
     session.add(
         Revision(
             question_id=question.id,
@@ -332,7 +346,7 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     )
     session.add(answer)
     question.answer_count = Question.answer_count + 1
-    question.last_activity_at = now
+    activity.touch(session, question, now)
     if question.first_answer_at is None:
         question.first_answer_at = now
     if author.id == question.author_id:
@@ -355,22 +369,25 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
     question = access_question(session, editor, question_id, for_action="edit_question")
     board = get_board(session, draft.board_slug)
     title = draft.title.strip()
-    old_tags = tuple(tag.name for tag in question.tags)
-    if (title, draft.body, draft.tags, board.id) == (question.title, question.body_source, old_tags, question.board_id):
+    old_tags = sorted(tag.name for tag in question.tags)
+    unchanged = (question.title, question.body_source, old_tags, question.board_id)
+    if (title, draft.body, sorted(draft.tags), board.id) == unchanged:
         return question  # nothing changed: no empty revision
     now = utcnow()
     if board.id != question.board_id:
         question.board.question_count = Board.question_count - 1
         board.question_count = Board.question_count + 1
         question.board_id = board.id
+        activity.moved(session, question)
     question.title = title
     question.slug = content.slugify(title)
     question.body_source = draft.body
     question.body_html = content.render(draft.body)
     question.render_version = content.RENDER_VERSION
-    question.tags = _tags_named(session, draft.tags)
     question.edited_at = now
-    question.last_activity_at = now
+    activity.touch(session, question, now)
+    if old_tags != sorted(draft.tags):
+        activity.set_tags(session, question, _tags_named(session, draft.tags))
     if editor.id == question.author_id:
         question.asker_active_at = now
     session.add(

@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.auth.permissions import require
 from app.db import utcnow
 from app.errors import Conflict, NotFound
+from app.forum import activity
 from app.forum.models import Answer, Question
 from app.reputation import rules
 from app.reputation.models import Kudo, PointEvent, UserBadge
@@ -236,7 +237,7 @@ def accept_answer(session: Session, actor: User, question_id: int, answer_id: in
     now = utcnow()
     question.solution_seq = (question.solution_seq or 0) + 1
     question.is_solved = True
-    question.last_activity_at = now
+    activity.touch(session, question, now)
     if actor.id == question.author_id:
         question.asker_active_at = now
     answer.is_accepted, answer.accepted_at, answer.accepted_by_id = True, now, actor.id
