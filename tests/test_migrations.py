@@ -83,7 +83,8 @@ def test_upgrading_keeps_existing_rows(empty_database: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO users (id, username, username_key, email, password_hash, display_name, bio, locale, role, "
-                f"points, created_at) VALUES (1, 'Ann', 'ann', 'ann@example.com', 'x', '', '', 'en', 'member', 0, '{now}')"
+                "points, created_at) VALUES "
+                f"(1, 'Ann', 'ann', 'ann@example.com', 'x', '', '', 'en', 'member', 0, '{now}')"
             )
         )
         conn.execute(

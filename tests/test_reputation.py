@@ -188,7 +188,7 @@ def test_bad_acceptances_are_refused(session, thread):
 
 
 def test_moderators_and_experts_after_a_week_may_accept(session, thread):
-    asker, _helper, other, question, answer = thread
+    _asker, _helper, other, question, answer = thread
     moderator = make_user(session, "mod", role="moderator")
     reputation.accept_answer(session, moderator, question.id, answer.id)
     reputation.clear_solution(session, moderator, question.id)
@@ -238,7 +238,7 @@ def test_ranks_follow_points_and_solutions():
 
 
 def test_superfan_badge_when_the_rank_is_reached(session, thread):
-    _asker, helper, _other, question, answer = thread
+    _asker, helper, _other, _question, answer = thread
     session.execute(update(User).where(User.id == helper.id).values(solution_count=25))
     reputation.record(session, helper.id, 2500, "answer_accepted", "bulk:test", answer_id=answer.id)
     session.commit()
@@ -340,7 +340,7 @@ def test_own_post_kudo_is_403_with_a_clear_message(client, session, thread, logi
 
 
 def test_accept_route_and_solution_shown_first(client, session, thread, login_as):
-    asker, helper, other, question, first = thread
+    asker, _helper, other, question, first = thread
     second = make_answer(session, other, question, body="A later answer that turned out right.")
     login_as(other)
     assert client.form_post(f"/questions/{question.id}/solution", {"answer_id": second.id}).status_code == 403
@@ -357,7 +357,7 @@ def test_accept_route_and_solution_shown_first(client, session, thread, login_as
 
 
 def test_profile_shows_points_rank_badges_and_history(client, session, thread):
-    asker, helper, other, question, answer = thread
+    asker, _helper, other, question, answer = thread
     reputation.give_kudo(session, other, "answer", answer.id)
     reputation.accept_answer(session, asker, question.id, answer.id)
     session.commit()
