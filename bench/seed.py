@@ -451,7 +451,8 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
             is_accepted = index == accepted
             if is_accepted:
                 accepted_at = min(end, answered + timedelta(hours=rng.uniform(0.5, 48)))
-                solutions[answerer] = solutions.get(answerer, 0) + 1
+                if answerer != author_id:  # as reputation.verify counts: one's own question earns no solution
+                    solutions[answerer] = solutions.get(answerer, 0) + 1
             inserter.add("answers", {
                 "id": answer_id, "question_id": question_id, "author_id": answerer, "body_source": answer_body,
                 "body_html": _to_html(answer_body), "render_version": RENDER_VERSION, "is_staff": is_staff,
@@ -465,16 +466,22 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
                 "title": None, "tags": None, "body_source": answer_body, "created_at": answered,
             })
 
+        # Accepting a solution also counts as activity (reputation.accept_answer touches the question).
+        last_activity = max(answer_times[-1] if answer_times else asked, accepted_at or asked)
         picks = rng.choices(tag_ids, cum_weights=tag_cum_weights, k=3)
         chosen_tags = list(dict.fromkeys(picks))[: rng.choice((1, 1, 2, 2, 2, 3, 3))]
-        inserter.extend("question_tags", ({"question_id": question_id, "tag_id": tag} for tag in chosen_tags))
+        # The tag rows carry copies of the question's board and last activity (app/forum/activity.py).
+        inserter.extend("question_tags", (
+            {"question_id": question_id, "tag_id": tag, "board_id": board_id, "last_activity_at": last_activity}
+            for tag in chosen_tags
+        ))
         inserter.add("questions", {
             "id": question_id, "board_id": board_id, "author_id": author_id, "title": title, "slug": slug,
             "body_source": body, "body_html": _to_html(body), "render_version": RENDER_VERSION,
             "is_solved": accepted >= 0, "answer_count": len(answer_times),
             "kudos_count": int(rng.expovariate(1 / 3)), "view_count": int(rng.expovariate(1 / 150)),
             "created_at": asked, "edited_at": None,
-            "last_activity_at": answer_times[-1] if answer_times else asked,
+            "last_activity_at": last_activity,
             "first_answer_at": answer_times[0] if answer_times else None,
             "asker_active_at": accepted_at or asked, "solution_seq": 1 if accepted_at else 0, "is_hidden": False,
         })
