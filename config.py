@@ -58,6 +58,10 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
     POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "10 per minute;100 per day")
+    # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
+    NEW_ACCOUNT_POST_RATE_LIMIT = os.environ.get("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day")
+    FLAG_RATE_LIMIT = os.environ.get("FLAG_RATE_LIMIT", "10 per hour")
+    NEW_ACCOUNT_FLAG_RATE_LIMIT = os.environ.get("NEW_ACCOUNT_FLAG_RATE_LIMIT", "3 per hour")
 
     # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))

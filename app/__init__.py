@@ -58,11 +58,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.forum.views import bp as forum_bp
+    from app.moderation.views import bp as moderation_bp
     from app.reputation.views import bp as reputation_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(reputation_bp)
+    app.register_blueprint(moderation_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+
+from app.db import utcnow
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -21,3 +26,12 @@ def user_or_address() -> str:
 
 
 limiter = Limiter(key_func=get_remote_address)
+
+NEW_ACCOUNT_AGE = timedelta(days=1)
+
+
+def limit_for(name: str) -> str:
+    """The configured rate limit `name`, or its NEW_ACCOUNT_ variant for accounts younger than a day."""
+    if current_user and current_user.is_authenticated and current_user.created_at > utcnow() - NEW_ACCOUNT_AGE:
+        return current_app.config[f"NEW_ACCOUNT_{name}"]
+    return current_app.config[name]

@@ -37,7 +37,28 @@ ACCESS = {
     "reputation.superfans": ("visitor", False),
     "reputation.badges": ("visitor", False),
     "reputation.points": ("visitor", False),
+    "forum.ask_check": ("member", False),
+    "moderation.flag": ("member", False),
+    "moderation.queue": ("moderator", False),
+    "moderation.dismiss": ("moderator", False),
+    "moderation.hide": ("moderator", False),
+    "moderation.restore": ("moderator", False),
+    "moderation.thread": ("moderator", False),
+    "moderation.thread_state": ("moderator", False),
+    "moderation.move": ("moderator", False),
+    "moderation.duplicate": ("moderator", False),
+    "moderation.reopen": ("moderator", False),
+    "moderation.merge": ("moderator", False),
+    "moderation.member": ("moderator", False),
+    "moderation.unsuspend": ("moderator", False),
+    "moderation.audit": ("moderator", False),
+    "moderation.listening_rules": ("admin", False),
+    "moderation.listening_rule": ("admin", False),
+    "moderation.listening_builtin": ("admin", False),
 }
+ROLES = ("visitor", "member", "moderator", "staff", "admin")
+# Route arguments that differ from the shared ones for one endpoint.
+OVERRIDES = {"forum.board": {"slug": "laptops"}, "moderation.listening_rule": {"action": "toggle"}}
 
 
 def test_every_route_is_in_the_access_table(app):
@@ -65,13 +86,16 @@ def world(session):
         "filename": "css/app.css",
         "kind": "answers",
         "post_id": answer.id,
+        "action": "lock",
+        "rule_id": 1,
+        "key": "card",
     }
     return owner, values
 
 
 def _requests(app, values):
     for rule in app.url_map.iter_rules():
-        arguments = {**values, "slug": "laptops"} if rule.endpoint == "forum.board" else values
+        arguments = {**values, **OVERRIDES.get(rule.endpoint, {})}
         url = re.sub(r"<(?:[^<>]*:)?(\w+)>", lambda match, a=arguments: str(a[match.group(1)]), rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, url
@@ -106,3 +130,29 @@ def test_owner_routes_refuse_other_members_and_allow_the_owner(app, client, sess
         _level, owner_checked = ACCESS[endpoint]
         if owner_checked and method == "GET":
             assert _call(client, method, url).status_code == 200, endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_the_routes_its_level_allows(app, client, session, world, login_as, role):
+    """Walk every route as `role`: below the route's level it is sent to sign in (visitors) or refused
+    (403); at or above it, the gate lets it through (what happens next is the route's own business)."""
+    _owner, values = world
+    user = None if role == "visitor" else make_user(session, f"as_{role}", role=role if role != "visitor" else "member")
+    for endpoint, method, url in _requests(app, values):
+        if endpoint == "accounts.logout":
+            continue  # it would end the session this walk depends on
+        level, owner_checked = ACCESS[endpoint]
+        if user is not None:
+            login_as(user)
+        response = _call(client, method, url)
+        allowed = ROLES.index(role) >= ROLES.index(level)
+        where = (endpoint, method, role, response.status_code)
+        if allowed:
+            to_login = response.status_code == 302 and "/login" in response.headers.get("Location", "")
+            assert not to_login, where
+            if not owner_checked:
+                assert response.status_code != 403, where
+        elif role == "visitor":
+            assert response.status_code == 302 and "/login?next=" in response.headers["Location"], where
+        else:
+            assert response.status_code == 403, where

@@ -35,6 +35,10 @@ class User(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
     solution_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Suspended members can read but not post, give kudos or flag. No end date: until lifted.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # Flask-Login's protocol, spelled out rather than inherited from UserMixin.
@@ -44,6 +48,11 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    def is_suspended(self, now: datetime | None = None) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > (now or utcnow())
 
     @property
     def name(self) -> str:

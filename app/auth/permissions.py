@@ -26,21 +26,55 @@ def is_moderator(user: Any) -> bool:
     return role_at_least(user, "moderator")
 
 
+def is_active_member(user: Any) -> bool:
+    """Signed in and not suspended: may take part, not just read."""
+    return is_member(user) and not user.is_suspended()
+
+
 def is_owner(user: Any, obj: Any) -> bool:
     return is_member(user) and getattr(obj, "author_id", None) == user.id
 
 
-def _edit_post(user: Any, post: Any) -> bool:
-    return is_owner(user, post) or is_moderator(user)
+def _thread_open(question: Any) -> bool:
+    return not question.is_locked and question.duplicate_of_id is None
+
+
+def _answer(user: Any, question: Any) -> bool:
+    if is_moderator(user):
+        return True
+    return is_active_member(user) and (question is None or _thread_open(question))
+
+
+def _edit_question(user: Any, question: Any) -> bool:
+    if is_moderator(user):
+        return True
+    return is_active_member(user) and is_owner(user, question) and not question.is_locked
+
+
+def _edit_answer(user: Any, answer: Any) -> bool:
+    if is_moderator(user):
+        return True
+    return is_active_member(user) and is_owner(user, answer) and not answer.question.is_locked
 
 
 def _kudo(user: Any, post: Any) -> bool:
-    return is_member(user) and post is not None and post.author_id != user.id
+    return is_active_member(user) and post is not None and post.author_id != user.id
+
+
+def _flag(user: Any, post: Any) -> bool:
+    return is_active_member(user) and post is not None and post.author_id != user.id
+
+
+def _suspend(user: Any, target: Any) -> bool:
+    """Moderators suspend members; nobody suspends an admin or someone of their own rank or above."""
+    if not is_moderator(user) or target is None or target.role == "admin":
+        return False
+    return ROLE_RANK.get(target.role, 0) < ROLE_RANK[user.role]
 
 
 def _accept(user: Any, question: Any) -> bool:
     """The asker, moderators and staff; or an experienced member once the asker has gone quiet."""
-    if not is_member(user) or question is None:
+    if not is_active_member(user) or question is None:
         return False
     if is_owner(user, question) or is_moderator(user):
         return True
@@ -52,11 +86,13 @@ def _accept(user: Any, question: Any) -> bool:
 
 # action -> predicate(user, obj). Every rule lives here, named by what the user wants to do.
 RULES: dict[str, Any] = {
-    "ask": lambda user, board: is_member(user),
-    "answer": lambda user, question: is_member(user),
-    "edit_question": _edit_post,
-    "edit_answer": _edit_post,
+    "ask": lambda user, board: is_active_member(user),
+    "answer": _answer,
+    "edit_question": _edit_question,
+    "edit_answer": _edit_answer,
     "kudo": _kudo,
+    "flag": _flag,
+    "suspend": _suspend,
     "accept": _accept,
     "edit_profile": lambda user, profile: is_member(user) and (profile.id == user.id),
     "moderate": lambda user, obj: is_moderator(user),

@@ -13,9 +13,7 @@ from app.forum.models import Question, Tag, question_tags
 def touch(session: Session, question: Question, at: datetime) -> None:
     """Something happened in the thread at `at`: it moves to the top of its lists."""
     question.last_activity_at = at
-    session.execute(
-        update(question_tags).where(question_tags.c.question_id == question.id).values(last_activity_at=at)
-    )
+    session.execute(update(question_tags).where(question_tags.c.question_id == question.id).values(last_activity_at=at))
 
 
 def set_tags(session: Session, question: Question, tags: list[Tag]) -> None:

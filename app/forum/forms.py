@@ -29,6 +29,8 @@ class QuestionForm(FlaskForm):
     )
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post your question"))
+    # Set by "Post publicly anyway" after the billing/account suggestion was shown.
+    public_confirmed = SubmitField(_l("Post publicly anyway"))
 
 
 class AnswerForm(FlaskForm):

@@ -89,6 +89,11 @@ class Question(Base):
     # Counts acceptances, so each one has its own ledger key even when the same answer is re-accepted.
     solution_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), nullable=True)
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise")
@@ -115,6 +120,8 @@ class Answer(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     is_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     question: Mapped[Question] = relationship(back_populates="answers", lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")

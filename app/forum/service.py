@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import false, func, or_, select, tuple_
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import content
 from app.accounts.models import User
-from app.auth.permissions import can, require
+from app.auth.permissions import can, is_member, is_owner, require
 from app.db import utcnow
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.forum import activity
@@ -33,6 +34,7 @@ from app.forum.models import (
     Tag,
     question_tags,
 )
+from app.moderation import screening
 from app.reputation import service as reputation
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
@@ -200,6 +202,24 @@ def list_questions(
     return QuestionPage(rows, next_cursor)
 
 
+def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Question]:
+    """A board's pinned threads, shown above its list on the first page."""
+    return list(
+        session.scalars(
+            select(Question)
+            .options(
+                defer(Question.body_source),
+                defer(Question.body_html),
+                joinedload(Question.author).load_only(*LIST_AUTHOR_COLUMNS),
+                selectinload(Question.tags),
+            )
+            .where(Question.board_id == board.id, Question.is_pinned.is_(True), Question.is_hidden.is_(False))
+            .order_by(Question.last_activity_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def access_question(session: Session, user: User | None, question_id: int, for_action: str = "view") -> Question:
     """Load a question for `for_action` by `user`, or raise NotFound / PermissionDenied."""
     question = session.scalar(
@@ -207,7 +227,7 @@ def access_question(session: Session, user: User | None, question_id: int, for_a
         .options(joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags))
         .where(Question.id == question_id)
     )
-    if question is None or (question.is_hidden and not can(user, "moderate")):
+    if question is None or (question.is_hidden and not (can(user, "moderate") or is_owner(user, question))):
         raise NotFound(_("That question doesn't exist or was removed."))
     if for_action != "view":
         require(user, for_action, question)
@@ -219,7 +239,7 @@ def access_answer(session: Session, user: User | None, answer_id: int, for_actio
         select(Answer).options(joinedload(Answer.author), joinedload(Answer.question)).where(Answer.id == answer_id)
     )
     hidden = answer is not None and (answer.is_hidden or answer.question.is_hidden)
-    if answer is None or (hidden and not can(user, "moderate")):
+    if answer is None or (hidden and not (can(user, "moderate") or is_owner(user, answer))):
         raise NotFound(_("That answer doesn't exist or was removed."))
     if for_action != "view":
         require(user, for_action, answer)
@@ -228,11 +248,15 @@ def access_answer(session: Session, user: User | None, answer_id: int, for_actio
 
 def answers_for(session: Session, question: Question, user: User | None = None) -> list[Answer]:
     """A question's answers, the solution first and then oldest first, with their authors, in one query.
-    Hidden answers are left out, except for moderators."""
+    Hidden answers are left out, except for moderators and for their own authors (who see why)."""
     query = select(Answer).options(joinedload(Answer.author)).where(Answer.question_id == question.id)
     if not can(user, "moderate"):
-        query = query.where(Answer.is_hidden.is_(False))
-    return list(session.scalars(query.order_by(Answer.is_accepted.desc(), Answer.id)))
+        own = Answer.author_id == user.id if is_member(user) else false()
+        query = query.where(or_(Answer.is_hidden.is_(False), own))
+    answers = list(session.scalars(query.order_by(Answer.is_accepted.desc(), Answer.id)))
+    for answer in answers:  # the policy asks an answer about its thread (locked?); no query needed
+        set_committed_value(answer, "question", question)
+    return answers
 
 
 def revisions_of(session: Session, question: Question | None = None, answer: Answer | None = None) -> list[Revision]:
@@ -290,19 +314,48 @@ def _tags_named(session: Session, names: tuple[str, ...]) -> list[Tag]:
     return tags
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A post's text after the listening rules: private data masked, and the flags it raises."""
+
+    title: str
+    body: str
+    flag_reasons: list[str]
+    masked_kinds: list[str]
+
+    def raise_flags(self, session: Session, **post: int) -> None:
+        if self.flag_reasons:
+            note = "Masked automatically: " + ", ".join(self.masked_kinds) if self.masked_kinds else ""
+            screening.raise_rule_flags(session, self.flag_reasons, note=note, **post)
+
+
+def _screen(session: Session, title: str | None, body: str) -> _Checked:
+    rules = screening.load_rules(session)
+    parts = [screening.screen(rules, text) for text in ([title] if title is not None else []) + [body]]
+    reasons = list(dict.fromkeys(reason for part in parts for reason in part.flag_reasons))
+    kinds = list(dict.fromkeys(match.kind for part in parts for match in part.masked))
+    return _Checked(parts[0].text if title is not None else "", parts[-1].text, reasons, kinds)
+
+
+def private_help_keywords(session: Session, title: str, body: str) -> list[str]:
+    """Billing or account words in a draft question: the ask form then suggests private help first."""
+    return screening.suggestions(screening.load_rules(session), f"{title}\n{body}")
+
+
 def ask_question(session: Session, author: User, draft: QuestionDraft) -> Question:
     draft.validate()
     board = get_board(session, draft.board_slug)
     require(author, "ask", board)
     now = utcnow()
-    title = draft.title.strip()
+    checked = _screen(session, draft.title.strip(), draft.body)
+    title, body = checked.title, checked.body
     question = Question(
         board_id=board.id,
         author_id=author.id,
         title=title,
         slug=content.slugify(title),
-        body_source=draft.body,
-        body_html=content.render(draft.body),
+        body_source=body,
+        body_html=content.render(body),
         render_version=content.RENDER_VERSION,
         created_at=now,
         last_activity_at=now,
@@ -323,10 +376,11 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
             editor_id=author.id,
             title=title,
             tags=" ".join(draft.tags),
-            body_source=draft.body,
+            body_source=body,
             created_at=now,
         )
     )
+    checked.raise_flags(session, question_id=question.id)
     return question
 
 
@@ -334,11 +388,12 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     draft.validate()
     question = access_question(session, author, question_id, for_action="answer")
     now = utcnow()
+    checked = _screen(session, None, draft.body)
     answer = Answer(
         question=question,
         author=author,
-        body_source=draft.body,
-        body_html=content.render(draft.body),
+        body_source=checked.body,
+        body_html=content.render(checked.body),
         render_version=content.RENDER_VERSION,
         is_staff=author.role in ("staff", "admin"),
         kudos_count=0,
@@ -353,8 +408,9 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
         question.asker_active_at = now
     session.flush()
     session.refresh(question, ["answer_count"])
-    session.add(Revision(answer_id=answer.id, number=1, editor_id=author.id, body_source=draft.body, created_at=now))
+    session.add(Revision(answer_id=answer.id, number=1, editor_id=author.id, body_source=checked.body, created_at=now))
     reputation.answer_posted(session, answer, question)
+    checked.raise_flags(session, answer_id=answer.id)
     return answer
 
 
@@ -368,10 +424,11 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
     draft.validate()
     question = access_question(session, editor, question_id, for_action="edit_question")
     board = get_board(session, draft.board_slug)
-    title = draft.title.strip()
+    checked = _screen(session, draft.title.strip(), draft.body)
+    title, body = checked.title, checked.body
     old_tags = sorted(tag.name for tag in question.tags)
     unchanged = (question.title, question.body_source, old_tags, question.board_id)
-    if (title, draft.body, sorted(draft.tags), board.id) == unchanged:
+    if (title, body, sorted(draft.tags), board.id) == unchanged:
         return question  # nothing changed: no empty revision
     now = utcnow()
     if board.id != question.board_id:
@@ -381,8 +438,8 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
         activity.moved(session, question)
     question.title = title
     question.slug = content.slugify(title)
-    question.body_source = draft.body
-    question.body_html = content.render(draft.body)
+    question.body_source = body
+    question.body_html = content.render(body)
     question.render_version = content.RENDER_VERSION
     question.edited_at = now
     activity.touch(session, question, now)
@@ -397,21 +454,23 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
             editor_id=editor.id,
             title=title,
             tags=" ".join(draft.tags),
-            body_source=draft.body,
+            body_source=body,
             created_at=now,
         )
     )
+    checked.raise_flags(session, question_id=question.id)
     return question
 
 
 def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDraft) -> Answer:
     draft.validate()
     answer = access_answer(session, editor, answer_id, for_action="edit_answer")
-    if draft.body == answer.body_source:
+    checked = _screen(session, None, draft.body)
+    if checked.body == answer.body_source:
         return answer
     now = utcnow()
-    answer.body_source = draft.body
-    answer.body_html = content.render(draft.body)
+    answer.body_source = checked.body
+    answer.body_html = content.render(checked.body)
     answer.render_version = content.RENDER_VERSION
     answer.edited_at = now
     session.add(
@@ -419,10 +478,11 @@ def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDra
             answer_id=answer.id,
             number=_next_revision_number(session, answer_id=answer.id),
             editor_id=editor.id,
-            body_source=draft.body,
+            body_source=checked.body,
             created_at=now,
         )
     )
+    checked.raise_flags(session, answer_id=answer.id)
     return answer
 
 

@@ -10,7 +10,7 @@ from app import content
 from app.auth.access import access
 from app.db import db
 from app.errors import ValidationFailed
-from app.extensions import limiter, user_or_address
+from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
 from app.reputation import service as reputation
@@ -19,7 +19,7 @@ bp = Blueprint("forum", __name__)
 
 
 def _post_limit() -> str:
-    return current_app.config["POST_RATE_LIMIT"]
+    return limit_for("POST_RATE_LIMIT")
 
 
 def _field_error(form, error: ValidationFailed) -> None:
@@ -66,7 +66,9 @@ def board(slug: str):
     board = service.get_board(session, slug)
     args = _list_args()
     page = service.list_questions(session, board=board, limit=current_app.config["PAGE_SIZE"], **args)
-    return render_template("forum/questions.html", board=board, page=page, **args)
+    first_page = not args["after"] and args["filter"] == "all" and not args["tag"]
+    pinned = service.pinned_questions(session, board) if first_page else []
+    return render_template("forum/questions.html", board=board, page=page, pinned=pinned, **args)
 
 
 @bp.get("/questions/<int:question_id>")
@@ -95,6 +97,7 @@ def ask():
     if request.method == "GET" and request.args.get("board"):
         form.board.data = request.args["board"]
     preview = None
+    keywords: list[str] = []
     if form.validate_on_submit():
         try:
             draft = service.QuestionDraft(
@@ -105,14 +108,29 @@ def ask():
             )
             if form.preview.data:
                 preview = content.render(draft.body)
+            elif not form.public_confirmed.data and (
+                keywords := service.private_help_keywords(db.session(), draft.title, draft.body)
+            ):
+                pass  # show the private-help suggestion first; the member can still post publicly
             else:
                 question = service.ask_question(db.session(), current_user, draft)
                 db.commit()
                 return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
         except ValidationFailed as error:
             _field_error(form, error)
-    status = 422 if request.method == "POST" and preview is None else 200
-    return render_template("forum/ask.html", form=form, preview=preview), status
+    status = 422 if request.method == "POST" and preview is None and not keywords else 200
+    return render_template("forum/ask.html", form=form, preview=preview, keywords=keywords), status
+
+
+@bp.post("/ask/check")
+@access("member")
+def ask_check():
+    """For the ask form's script: does the draft look like a billing or account matter?"""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    title = request.form.get("title", "")[:200]
+    return jsonify(keywords=service.private_help_keywords(db.session(), title, form.body.data or ""))
 
 
 @bp.post("/questions/<int:question_id>/answers")

@@ -92,7 +92,41 @@
     });
   }
 
+  // While a member writes a question, suggest private help when it sounds like a billing/account matter.
+  function setUpPrivateHelpCheck(form) {
+    var box = document.getElementById("private-help-suggestion");
+    if (!box) return;
+    var title = form.querySelector('[name="title"]');
+    var body = form.querySelector('[name="body"]');
+    var timer = null;
+    function check() {
+      var data = new FormData();
+      data.append("title", title ? title.value : "");
+      data.append("body", body ? body.value : "");
+      data.append("csrf_token", csrfToken(form));
+      fetch(box.getAttribute("data-check-url"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (json) {
+          if (!json) return;
+          box.querySelector("[data-keywords]").textContent = json.keywords.join(", ");
+          box.hidden = json.keywords.length === 0;
+        })
+        .catch(function () { /* the server asks again on submit */ });
+    }
+    [title, body].forEach(function (input) {
+      if (!input) return;
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(check, 600);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpPrivateHelpCheck);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-kudo]"), setUpKudo);
     Array.prototype.forEach.call(document.querySelectorAll("[data-preview-for]"), setUpPreview);
     Array.prototype.forEach.call(document.querySelectorAll("form.stack-form, .answer-form form"), guardDoubleSubmit);

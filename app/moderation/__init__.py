@@ -1,0 +1,1 @@
+"""Moderation: flags and the queue, thread actions, suspensions, the audit log and listening rules."""
