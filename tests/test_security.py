@@ -86,7 +86,10 @@ def test_posting_is_rate_limited_and_the_text_is_not_lost(tmp_path, postgres_sch
     from tests.conftest import Client, make_app
 
     app = make_app(
-        tmp_path, postgres_schema, RATELIMIT_ENABLED=True, POST_RATE_LIMIT="9 per minute",
+        tmp_path,
+        postgres_schema,
+        RATELIMIT_ENABLED=True,
+        POST_RATE_LIMIT="9 per minute",
         NEW_ACCOUNT_POST_RATE_LIMIT="2 per minute",  # the author signed up today: the tighter limit applies
     )
     app.test_client_class = Client

@@ -30,6 +30,7 @@ REASON_MAX = 500
 # Flags from this many members of at least this rank hide a post until a moderator looks at it.
 AUTO_HIDE_FLAGS = 3
 AUTO_HIDE_RANK = "helper"
+AUTO_HIDE_REASON = "Hidden after reports from several experienced members, until a moderator reviews it."
 # Reasons that need a moderator sooner.
 URGENT_REASONS = {"private_data": 3, "abusive": 2, "billing_account": 2}
 SUSPENSION_DAYS = (1, 3, 7, 30, 365)
@@ -166,9 +167,7 @@ def _maybe_hide_after_flags(session: Session, post: Post) -> None:
         1 for points, solutions in reporters if reputation_rules.rank_at_least(points, solutions, AUTO_HIDE_RANK)
     )
     if trusted >= AUTO_HIDE_FLAGS and not post.is_hidden:
-        _hide(
-            session, None, post, "Hidden after reports from several experienced members, until a moderator reviews it."
-        )
+        _hide(session, None, post, AUTO_HIDE_REASON, resolve_flags=False)
 
 
 @dataclass(frozen=True)
@@ -254,7 +253,7 @@ def dismiss_flags(session: Session, actor: User, kind: str, post_id: int, reason
     count = _resolve_flags(session, actor, post, "dismissed")
     if not count:
         raise Conflict(_("There are no pending flags on this post."))
-    if post.is_hidden and post.hidden_reason and post.hidden_reason.startswith("Hidden after reports"):
+    if post.is_hidden and post.hidden_reason == AUTO_HIDE_REASON:
         _restore(session, actor, post, "Flags dismissed")
     audit(
         session,
@@ -270,7 +269,7 @@ def dismiss_flags(session: Session, actor: User, kind: str, post_id: int, reason
 # --- hiding and restoring -----------------------------------------------------------------------
 
 
-def _hide(session: Session, actor: User | None, post: Post, reason: str) -> None:
+def _hide(session: Session, actor: User | None, post: Post, reason: str, resolve_flags: bool = True) -> None:
     post.is_hidden, post.hidden_reason, post.hidden_at = True, reason, utcnow()
     if isinstance(post, Answer):
         question = session.get(Question, post.question_id)
@@ -278,7 +277,8 @@ def _hide(session: Session, actor: User | None, post: Post, reason: str) -> None
     else:
         session.execute(update(Board).where(Board.id == post.board_id).values(question_count=Board.question_count - 1))
     reputation.post_hidden(session, post, actor)
-    _resolve_flags(session, actor, post, "actioned")
+    if resolve_flags:  # a hide by the flags themselves leaves them pending for a moderator's review
+        _resolve_flags(session, actor, post, "actioned")
     audit(session, actor, "post_hidden", *_target(post), reason, before={"hidden": False}, after={"hidden": True})
 
 
