@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
@@ -14,6 +14,9 @@ from app.demo_data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
 from app.forum import activity
 from app.forum import service as forum
 from app.forum.models import Answer, Board, Question, Revision
+from app.moderation import service as moderation
+from app.reputation import service as reputation
+from app.reputation.models import Kudo, PointEvent
 
 
 def is_seeded(session: Session) -> bool:
@@ -49,7 +52,60 @@ def seed(session: Session) -> dict[str, int]:
             answer_count += 1
         session.flush()
         _settle_question_times(session, question)
+        _recognise(session, users, spec, question)
+    _backdate_points(session)
+    _backdate_members(session)
+    _flag_a_few(session, users)
     return {"boards": len(BOARDS), "members": len(USERS), "questions": len(QUESTIONS), "answers": answer_count}
+
+
+def _recognise(session: Session, users: dict[str, User], spec: dict, question: Question) -> None:
+    """Kudos and accepted solutions, decided by the data's order so every seed is the same."""
+    answers = list(session.scalars(select(Answer).where(Answer.question_id == question.id).order_by(Answer.id)))
+    members = [u for u in users.values() if u.role == "member"]
+    for index, answer in enumerate(answers):
+        fans = [m for m in members if m.id not in (answer.author_id, question.author_id)]
+        for fan in fans[: (answer.id * 7 + index) % 4]:
+            reputation.give_kudo(session, fan, "answer", answer.id)
+    helpful = [a for a in answers if a.author_id != question.author_id]
+    if helpful and question.id % 3 != 0:  # about two in three answered questions are solved
+        asker = users[spec["author"]]
+        reputation.accept_answer(session, asker, question.id, helpful[question.id % len(helpful)].id)
+
+
+def _backdate_members(session: Session) -> None:
+    """Members joined a while before their first post; solutions were accepted an hour after the answer."""
+    for user in session.scalars(select(User)):
+        first = session.scalar(select(func.min(Question.created_at)).where(Question.author_id == user.id))
+        answered = session.scalar(select(func.min(Answer.created_at)).where(Answer.author_id == user.id))
+        earliest = min([t for t in (first, answered) if t is not None], default=utcnow())
+        user.created_at = earliest - timedelta(days=30 + user.id)
+    for answer in session.scalars(select(Answer).where(Answer.is_accepted.is_(True))):
+        answer.accepted_at = answer.created_at + timedelta(hours=1)
+
+
+def _flag_a_few(session: Session, users: dict[str, User]) -> None:
+    """Give the moderators something in their queue."""
+    members = [u for u in users.values() if u.role == "member"]
+    answers = list(session.scalars(select(Answer).order_by(Answer.id).limit(12)))
+    targets = [a for a in answers if a.author_id not in {m.id for m in members[:2]}][:2]
+    for answer, (reporter, reason, note) in zip(
+        targets,
+        [(members[0], "off_topic", "This is about a different model."), (members[1], "spam", "")],
+        strict=False,
+    ):
+        if reporter.id != answer.author_id:
+            moderation.flag_post(session, reporter, "answer", answer.id, reason, note)
+
+
+def _backdate_points(session: Session) -> None:
+    """Points were 'earned' when their posts were written, so the leaderboards have a history."""
+    for model, column in ((Answer, PointEvent.answer_id), (Question, PointEvent.question_id)):
+        created = select(model.created_at).where(model.id == column).scalar_subquery()
+        session.execute(update(PointEvent).where(column.is_not(None)).values(created_at=created))
+    for model in (Kudo,):
+        answer_created = select(Answer.created_at).where(Answer.id == model.answer_id).scalar_subquery()
+        session.execute(update(model).where(model.answer_id.is_not(None)).values(created_at=answer_created))
 
 
 def _backdate(session: Session, post: Question | Answer, when) -> None:
