@@ -88,7 +88,8 @@ def _flag_a_few(session: Session, users: dict[str, User]) -> None:
     """Give the moderators something in their queue."""
     members = [u for u in users.values() if u.role == "member"]
     answers = list(session.scalars(select(Answer).order_by(Answer.id).limit(12)))
-    targets = [a for a in answers if a.author_id not in {m.id for m in members[:2]}][:2]
+    eligible = {m.id for m in members[2:]}  # members' answers, not by the two reporters
+    targets = [a for a in answers if a.author_id in eligible][:2]
     for answer, (reporter, reason, note) in zip(
         targets,
         [(members[0], "off_topic", "This is about a different model."), (members[1], "spam", "")],
