@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
     from app.moderation.views import bp as moderation_bp
     from app.reputation.views import bp as reputation_bp
@@ -65,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(reputation_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(escalation_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

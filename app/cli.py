@@ -75,6 +75,29 @@ def register_cli(app: Flask) -> None:
             session.close()
         click.echo(f"Repaired {repaired} member(s).")
 
+    cases = AppGroup("cases", help="Private support cases.")
+    app.cli.add_command(cases)
+
+    @cases.command("overdue")
+    def cases_overdue() -> None:
+        """Print the cases past their response target (for a cron job); exit 1 when there are any."""
+        from app.escalation import service as escalation
+
+        session = db.new_session(write=False)
+        try:
+            overdue = escalation.overdue_cases(session)
+            for case in overdue:
+                assignee = case.assignee.username if case.assignee else "unassigned"
+                click.echo(
+                    f"#{case.id}\t{case.status}\t{case.category}/{case.priority}\tdue {case.due_at:%Y-%m-%d %H:%M} UTC"
+                    f"\t{assignee}"
+                )
+        finally:
+            session.close()
+        if overdue:
+            raise click.ClickException(f"{len(overdue)} overdue case(s).")
+        click.echo("No overdue cases.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no boards yet.")
     def seed_demo(if_empty: bool) -> None:

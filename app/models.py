@@ -5,6 +5,8 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     import app.accounts.models
+    import app.escalation.models
     import app.forum.models
     import app.moderation.models
+    import app.notifications.models
     import app.reputation.models  # noqa: F401

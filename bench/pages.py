@@ -59,6 +59,8 @@ class Targets:
     deep_cursor: str
     popular_tag: str
     popular_tag_questions: int
+    tag_deep_row: int
+    tag_deep_cursor: str  # the popular tag's list on the board, tag_deep_row rows in
     rare_tag: str
     rare_tag_questions: int
     big_question: tuple[int, str, int]  # id, slug, answers
@@ -66,7 +68,8 @@ class Targets:
 
 
 def find_targets(engine: Engine, page_size: int = 20, typical_answers: int = 3) -> Targets:
-    """The first board, a cursor DEEP_ROW rows into it, its most used tag and its least used tag that
+    """The first board, a cursor DEEP_ROW rows into it (and into its most used tag's list), its most used
+    tag and its least used tag that
     still fills a page, the question with the most answers, and one a third of the way in with
     `typical_answers` answers (any answered one if none has exactly that many)."""
     with engine.connect() as conn:
@@ -84,13 +87,22 @@ def find_targets(engine: Engine, page_size: int = 20, typical_answers: int = 3) 
 
         uses = func.count().label("uses")
         tag_use = (
-            select(Tag.name, uses)
+            select(Tag.id, Tag.name, uses)
             .join(question_tags, question_tags.c.tag_id == Tag.id)
             .join(Question, Question.id == question_tags.c.question_id)
             .where(Question.board_id == board_id)
             .group_by(Tag.id)
         )
         popular = conn.execute(tag_use.order_by(uses.desc(), Tag.id).limit(1)).one()
+        # The tag list pages on the tag rows' copies of (last_activity_at, question id).
+        tag_deep_row = max(1, min(DEEP_ROW, popular.uses - page_size - 1))
+        tag_at, tag_last_id = conn.execute(
+            select(question_tags.c.last_activity_at, question_tags.c.question_id)
+            .where(question_tags.c.tag_id == popular.id, question_tags.c.board_id == board_id)
+            .order_by(question_tags.c.last_activity_at.desc(), question_tags.c.question_id.desc())
+            .offset(tag_deep_row - 1)
+            .limit(1)
+        ).one()
         rare = conn.execute(tag_use.having(uses > page_size).order_by(uses, Tag.id).limit(1)).one_or_none()
 
         question = select(Question.id, Question.slug, Question.answer_count).limit(1)
@@ -107,6 +119,8 @@ def find_targets(engine: Engine, page_size: int = 20, typical_answers: int = 3) 
         deep_cursor=Cursor(at, last_id).encode(),
         popular_tag=popular.name,
         popular_tag_questions=popular.uses,
+        tag_deep_row=tag_deep_row,
+        tag_deep_cursor=Cursor(tag_at, tag_last_id).encode(),
         rare_tag=rare.name,
         rare_tag_questions=rare.uses,
         big_question=(big.id, big.slug, big.answer_count),
@@ -136,6 +150,8 @@ def pages_to_measure(app: Flask, targets: Targets) -> list[Page]:
             Page("board, unanswered", url_for("forum.board", slug=slug, filter="unanswered"), row, True),
             Page(f"board, tag {targets.popular_tag} ({targets.popular_tag_questions:,} here)",
                  url_for("forum.board", slug=slug, tag=targets.popular_tag), row, True),
+            Page(f"board, tag {targets.popular_tag}, after row {targets.tag_deep_row:,}",
+                 url_for("forum.board", slug=slug, tag=targets.popular_tag, after=targets.tag_deep_cursor), row, True),
             Page(f"board, tag {targets.rare_tag} ({targets.rare_tag_questions:,} here)",
                  url_for("forum.board", slug=slug, tag=targets.rare_tag), row, True),
             Page(f"all questions, tag {targets.popular_tag}", url_for("forum.questions", tag=targets.popular_tag),

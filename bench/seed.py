@@ -51,6 +51,9 @@ class SeedConfig:
     span_days: int = 730
     batch_size: int = 10_000
     seed: int = 20_260_101
+    # 0: members answer equally often (bench.pages); above 0, answers follow a Zipf law of this exponent over
+    # member_cum_weights' order, so a few members write most answers (and solutions), as on real forums.
+    answerer_skew: float = 0.0
 
 
 @dataclass
@@ -224,6 +227,17 @@ def _to_html(source: str) -> str:
     return "\n".join(f"<p>{html.escape(paragraph, quote=False)}</p>" for paragraph in source.split("\n\n"))
 
 
+def member_cum_weights(users: int, skew: float, seed: int) -> list[float]:
+    """Cumulative Zipf weights (exponent `skew`) of members 1..users, busiest first in a fixed shuffled order,
+    so that the busy members are spread over the ids; the same arguments always give the same order."""
+    ranked = list(range(1, users + 1))
+    random.Random(seed).shuffle(ranked)
+    weights = [0.0] * users
+    for rank, user_id in enumerate(ranked, start=1):
+        weights[user_id - 1] = 1 / rank**skew
+    return list(_cumulative(weights))
+
+
 def _tag_names(count: int) -> list[str]:
     names = list(TAG_WORDS)
     for qualifier in TAG_QUALIFIERS:
@@ -344,8 +358,12 @@ def remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def build_database(path: Path, config: SeedConfig, log: Log = print) -> SeedReport:
-    """Create the schema at `path` (replacing any file there) and fill it; returns the row counts and time."""
+def build_database(path: Path, config: SeedConfig, log: Log = print,
+                   extra: Callable[[BatchInserter], None] | None = None) -> SeedReport:
+    """Create the schema at `path` (replacing any file there) and fill it; returns the row counts and time.
+
+    `extra`, when given, loads more rows (e.g. bench.ledger's point events) after the forum's, in the same
+    transaction and before the secondary indexes are created again."""
     if config.questions < 10:
         raise ValueError("use at least 10 questions")
     building = path.with_name(path.name + ".building")
@@ -363,6 +381,9 @@ def build_database(path: Path, config: SeedConfig, log: Log = print) -> SeedRepo
         inserter = BatchInserter(conn, config.batch_size)
         _load(inserter, config, log, started)
         inserter.flush()
+        if extra is not None:
+            extra(inserter)
+            inserter.flush()
         loaded = time.perf_counter()
         log(f"  loaded {sum(inserter.counts.values()):,} rows in {loaded - started:.1f}s; creating indexes")
         for index in indexes:
@@ -420,6 +441,9 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
     asked_offsets = sorted(rng.random() * span for _ in range(questions))  # ids follow time, as in real life
     board_counts = dict.fromkeys(board_ids, 0)
     solutions: dict[int, int] = {}  # accepted answers per member
+    member_ids = range(1, config.users + 1)
+    answerer_weights = member_cum_weights(config.users, config.answerer_skew, config.seed) if (
+        config.answerer_skew) else None
     slugs: dict[str, str] = {}
     answer_id = revision_id = 0
     step = max(1, questions // 10)
@@ -446,7 +470,12 @@ def _load(inserter: BatchInserter, config: SeedConfig, log: Log, started: float)
             answered = start + timedelta(seconds=moment)
             answer_times.append(answered)
             is_staff = rng.random() < 0.08
-            answerer = rng.choice(staff_ids) if is_staff else rng.randint(1, config.users)
+            if is_staff:
+                answerer = rng.choice(staff_ids)
+            elif answerer_weights is None:
+                answerer = rng.randint(1, config.users)
+            else:
+                answerer = rng.choices(member_ids, cum_weights=answerer_weights)[0]
             answer_body = _body(rng, pool.answer_sentences, rng.randint(1, 2), (1, 3))
             is_accepted = index == accepted
             if is_accepted:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from app.escalation import service as escalation
 from tests.factories import make_answer, make_board, make_question, make_user
 
 # endpoint -> (least role, owner-checked). A new route must be added here or this file fails.
@@ -55,10 +56,26 @@ ACCESS = {
     "moderation.listening_rules": ("admin", False),
     "moderation.listening_rule": ("admin", False),
     "moderation.listening_builtin": ("admin", False),
+    "escalation.escalate": ("moderator", False),
+    "escalation.private_help": ("member", True),
+    "escalation.my_cases": ("member", False),
+    "escalation.case": ("member", True),
+    "escalation.reply": ("member", True),
+    "escalation.note": ("moderator", False),
+    "escalation.move": ("member", True),
+    "escalation.assign": ("staff", False),
+    "escalation.inbox": ("staff", False),
+    "escalation.bulk_assign": ("staff", False),
+    "escalation.notification_list": ("member", False),
+    "escalation.notifications_read": ("member", False),
 }
 ROLES = ("visitor", "member", "moderator", "staff", "admin")
 # Route arguments that differ from the shared ones for one endpoint.
-OVERRIDES = {"forum.board": {"slug": "laptops"}, "moderation.listening_rule": {"action": "toggle"}}
+OVERRIDES = {
+    "forum.board": {"slug": "laptops"},
+    "moderation.listening_rule": {"action": "toggle"},
+    "escalation.move": {"action": "start"},
+}
 
 
 def test_every_route_is_in_the_access_table(app):
@@ -78,6 +95,9 @@ def world(session):
     board = make_board(session, "laptops")
     question = make_question(session, owner, board)
     answer = make_answer(session, owner, question)
+    escalator = make_user(session, "escalator", role="moderator")
+    case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))
+    session.commit()
     values = {
         "question_id": question.id,
         "answer_id": answer.id,
@@ -89,6 +109,7 @@ def world(session):
         "action": "lock",
         "rule_id": 1,
         "key": "card",
+        "case_id": case.id,
     }
     return owner, values
 
@@ -124,7 +145,9 @@ def test_owner_routes_refuse_other_members_and_allow_the_owner(app, client, sess
     for endpoint, method, url in _requests(app, values):
         _level, owner_checked = ACCESS[endpoint]
         if owner_checked and endpoint != "accounts.settings":
-            assert _call(client, method, url).status_code == 403, (endpoint, method)
+            # A private case is not even admitted to exist for someone else (ids are not secrets).
+            private = endpoint.startswith("escalation.") and endpoint != "escalation.private_help"
+            assert _call(client, method, url).status_code == (404 if private else 403), (endpoint, method)
     login_as(owner)
     for endpoint, method, url in _requests(app, values):
         _level, owner_checked = ACCESS[endpoint]

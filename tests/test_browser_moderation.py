@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -72,6 +72,11 @@ def seed(live_server: tb.LiveServer) -> Cast:
         return Cast(question.id, spam_answer.id, spam_question.id, spammer.id, moderator.id)
 
 
+def flashes(page: Page) -> Locator:
+    """The flashed messages (a live region; the page may hold other role="status" notices too)."""
+    return page.get_by_role("status").and_(page.locator(".flashes"))
+
+
 def flag_spam_answer(page: Page, base: str, cast: Cast, choice: str, note: str = "") -> None:
     """On the question page, follow the spam answer's "Flag" link and send the flag form."""
     page.goto(f"{base}/questions/{cast.question_id}")
@@ -99,7 +104,7 @@ def test_moderator_works_the_queue_end_to_end(
     flag_spam_answer(hanna, base, cast, "Spam or advertising")
     hanna.get_by_role("button", name="Send to the moderators").click()
     expect(hanna).to_have_url(re.compile(rf"{question_url.pattern}#answer-{cast.spam_answer_id}$"))
-    expect(hanna.get_by_role("status")).to_contain_text("Thanks. The moderators will take a look.")
+    expect(flashes(hanna)).to_have_text("Thanks. The moderators will take a look.")
 
     ivo = pages.new()
     sign_in(ivo, base, "ivo")
@@ -107,7 +112,7 @@ def test_moderator_works_the_queue_end_to_end(
     flag_spam_answer(ivo, base, cast, "Rude or abusive", note)
     shoot(ivo, "50-mod-flag-form")
     ivo.get_by_role("button", name="Send to the moderators").click()
-    expect(ivo.get_by_role("status")).to_contain_text("Thanks. The moderators will take a look.")
+    expect(flashes(ivo)).to_have_text("Thanks. The moderators will take a look.")
 
     with live_server.session() as session:
         flags = session.scalars(select(Flag).where(Flag.answer_id == cast.spam_answer_id).order_by(Flag.id)).all()
@@ -117,8 +122,8 @@ def test_moderator_works_the_queue_end_to_end(
     mod = pages.new()
     sign_in(mod, base, "mona")
     moderation_link = header_nav(mod).get_by_role("link", name=re.compile(r"^Moderation"))
+    expect(moderation_link).to_have_accessible_name("Moderation 1 post waiting")
     expect(moderation_link.locator(".count")).to_have_text("1")
-    expect(moderation_link.locator(".count")).to_have_attribute("aria-label", "1 post waiting")
     moderation_link.click()
     expect(mod).to_have_url(f"{base}/mod")
     expect(mod.get_by_role("heading", level=1)).to_have_text("Moderation queue")
@@ -140,10 +145,11 @@ def test_moderator_works_the_queue_end_to_end(
     item.get_by_label("Reason for hiding (the author sees it)").fill(HIDE_REASON)
     item.get_by_role("button", name="Hide the post").click()
     expect(mod).to_have_url(f"{base}/mod")
-    expect(mod.get_by_role("status")).to_have_text("The post is hidden. Its author sees your reason.")
+    expect(flashes(mod)).to_have_text("The post is hidden. Its author sees your reason.")
     expect(mod.get_by_text("Nothing to review. Nice and quiet.")).to_be_visible()
     expect(items).to_have_count(0)
-    expect(moderation_link).to_have_text("Moderation")  # no count badge left
+    expect(moderation_link).to_have_accessible_name("Moderation")  # no count badge left
+    expect(moderation_link.locator(".count")).to_have_count(0)
     with live_server.session() as session:
         answer = session.get(Answer, cast.spam_answer_id)
         assert answer is not None and answer.is_hidden and answer.hidden_reason == HIDE_REASON
@@ -158,17 +164,16 @@ def test_moderator_works_the_queue_end_to_end(
     expect(mod).to_have_url(f"{base}/mod/questions/{cast.spam_question_id}")
     expect(mod.get_by_role("heading", level=1)).to_have_text("Thread tools")
     mod.get_by_role("button", name="Lock the thread (no new answers)").click()
-    expect(mod.get_by_role("status").filter(has_text="Thread locked.")).to_be_visible()
+    expect(flashes(mod)).to_have_text("Thread locked.")
     expect(mod.get_by_text("This thread is locked: it takes no new answers.")).to_be_visible()
 
     mod.locator("article.question").get_by_role("link", name="Moderate").click()
     duplicate = mod.get_by_role("region", name="Duplicate")
     duplicate.get_by_label("Original question (its number or its address)").fill(str(cast.question_id))
-    # The section's "Reason" label points at the Move form's field (both have id="reason"), so find it by name.
-    duplicate.locator("input[name=reason]").fill("Same question, already answered.")
+    duplicate.get_by_label("Reason").fill("Same question, already answered.")
     duplicate.get_by_role("button", name="Close as a duplicate").click()
     expect(mod).to_have_url(re.compile(rf"^{re.escape(base)}/questions/{cast.spam_question_id}/[\w-]+$"))
-    expect(mod.get_by_role("status").filter(has_text="Closed as a duplicate.")).to_be_visible()
+    expect(flashes(mod)).to_have_text("Closed as a duplicate.")
     expect(mod.get_by_text("This thread is locked: it takes no new answers.")).to_be_visible()
     expect(mod.get_by_text("This question was closed as a duplicate.")).to_be_visible()
     original_link = mod.get_by_role("link", name="See the original question and its answers")
@@ -184,7 +189,7 @@ def test_moderator_works_the_queue_end_to_end(
     mod.get_by_label("How long").select_option(label="1 week")
     mod.get_by_label("Reason").fill(SUSPEND_REASON)
     mod.get_by_role("button", name="Suspend", exact=True).click()
-    expect(mod.get_by_role("status").filter(has_text="Deal Dan is suspended.")).to_be_visible()
+    expect(flashes(mod)).to_have_text("Deal Dan is suspended.")
     expect(mod.locator("p.notice-warn")).to_contain_text(SUSPEND_REASON)
     with live_server.session() as session:
         spammer = session.get(User, cast.spammer_id)
@@ -229,7 +234,7 @@ def test_moderator_works_the_queue_end_to_end(
     dan.get_by_label("Username or e-mail").fill("spammer")
     dan.get_by_label("Password", exact=True).fill(factories.PASSWORD)
     dan.get_by_role("button", name="Sign in").click()
-    expect(dan.locator(".flashes")).to_contain_text("Signed in. Welcome back")
+    expect(flashes(dan)).to_contain_text("Signed in. Welcome back")
     banner = dan.get_by_role("status").filter(has_text="Your account is suspended until")
     expect(banner).to_contain_text("You can read, but not post, give kudos or flag.")
     expect(banner.locator("q")).to_have_text(SUSPEND_REASON)
@@ -248,9 +253,14 @@ def test_moderator_works_the_queue_end_to_end(
     dan.get_by_label("Board").select_option(label="Laptops")
     dan.get_by_label("Title").fill("Cheap Nimbus chargers, 90 percent off this week")
     dan.get_by_label("Details").fill(SPAM)
-    with dan.expect_response(lambda r: r.url == f"{base}/ask" and r.request.method == "POST") as refused:
+    with (
+        dan.expect_response(lambda r: r.url == f"{base}/ask" and r.request.method == "POST") as refused,
+        dan.expect_console_message(lambda m: m.type == "error" and "status of 403" in m.text) as logged,
+    ):
         dan.get_by_role("button", name="Post your question").click()
     assert refused.value.status == 403
+    # Chromium logs every 4xx document as a console error; this one refusal is the point, so it is no problem.
+    pages.problems.remove(f"console error: {logged.value.text} ({logged.value.location.get('url')})")
     expect(dan.get_by_role("heading", level=1)).to_have_text("You can't do that")
     shoot(dan, "55-mod-suspended-ask-refused")
     with live_server.session() as session:

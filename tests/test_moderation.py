@@ -392,11 +392,11 @@ def test_thread_tools_forms_refuse_bad_input_with_422(client, session, world, lo
     _board, _asker, _helper, moderator, question, _answer = world
     login_as(moderator)
     assert client.get(f"/mod/questions/{question.id}").status_code == 200
-    response = client.form_post(f"/mod/questions/{question.id}/duplicate", {"original": "not a question"})
+    response = client.form_post(f"/mod/questions/{question.id}/duplicate", {"dup-original": "not a question"})
     assert response.status_code == 422 and "not a question" in response.get_data(as_text=True)
-    response = client.form_post(f"/mod/questions/{question.id}/duplicate", {"original": str(question.id)})
+    response = client.form_post(f"/mod/questions/{question.id}/duplicate", {"dup-original": str(question.id)})
     assert response.status_code == 422 and "duplicate of itself" in response.get_data(as_text=True)
-    response = client.form_post(f"/mod/questions/{question.id}/move", {"board": "nope"})
+    response = client.form_post(f"/mod/questions/{question.id}/move", {"move-board": "nope"})
     assert response.status_code == 422
     response = client.form_post(f"/mod/questions/{question.id}/lock", {})
     assert response.status_code == 302

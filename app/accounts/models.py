@@ -34,6 +34,8 @@ class User(Base):
     # Fast copies of the ledger sum and of accepted solutions; `flask points verify` checks them.
     points: Mapped[int] = mapped_column(Integer, default=0)
     solution_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Cached count of unread notifications, so the bell costs no query on every page.
+    unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Suspended members can read but not post, give kudos or flag. No end date: until lifted.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

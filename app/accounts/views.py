@@ -106,7 +106,7 @@ def profile(username: str):
     return render_template(
         "accounts/profile.html",
         user=user,
-        activity=forum.recent_activity(session, user),
+        activity=forum.recent_activity(session, user, current_user),
         standing=reputation.standing(user),
         badges=reputation.badges_of(session, user),
         kudos_received=reputation.kudos_received(session, user),

@@ -65,6 +65,28 @@ def _flag(user: Any, post: Any) -> bool:
     return is_active_member(user) and post is not None and post.author_id != user.id
 
 
+def is_staff(user: Any) -> bool:
+    """Company staff (and admins): they work the private support cases."""
+    return role_at_least(user, "staff")
+
+
+def _view_question(user: Any, question: Any) -> bool:
+    """Hidden or withdrawn (private) questions: only their author, moderators and staff."""
+    if question is None:
+        return False
+    if not question.is_hidden and not question.is_private:
+        return True
+    return is_owner(user, question) or is_moderator(user)
+
+
+def _view_case(user: Any, case: Any) -> bool:
+    return case is not None and (is_moderator(user) or (is_member(user) and case.customer_id == user.id))
+
+
+def _private_help(user: Any, question: Any) -> bool:
+    return is_active_member(user) and question is not None and question.author_id == user.id
+
+
 def _suspend(user: Any, target: Any) -> bool:
     """Moderators suspend members; nobody suspends an admin or someone of their own rank or above."""
     if not is_moderator(user) or target is None or target.role == "admin":
@@ -96,6 +118,12 @@ RULES: dict[str, Any] = {
     "accept": _accept,
     "edit_profile": lambda user, profile: is_member(user) and (profile.id == user.id),
     "moderate": lambda user, obj: is_moderator(user),
+    "view_question": _view_question,
+    "escalate": lambda user, question: is_moderator(user),
+    "request_private_help": _private_help,
+    "view_case": _view_case,
+    "write_internal_note": lambda user, case: is_moderator(user),
+    "work_cases": lambda user, obj: is_staff(user),
     "administer": lambda user, obj: role_at_least(user, "admin"),
 }
 

@@ -94,6 +94,10 @@ class Question(Base):
     is_locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), nullable=True)
+    # Withdrawn from public view (escalated with private data): only its author, staff and moderators see it.
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The company's public response while a case is open ("taken to a private conversation"), then its outcome.
+    support_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     board: Mapped[Board] = relationship(lazy="raise")
     author: Mapped[User] = relationship(lazy="raise")

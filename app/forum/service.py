@@ -38,6 +38,19 @@ from app.moderation import screening
 from app.reputation import service as reputation
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
+
+
+class Withdrawn(NotFound):
+    """The question went to a private support case; the public sees only the company's note."""
+
+    status = 200
+
+    def __init__(self, question_id: int, support_note: str | None) -> None:
+        super().__init__(_("This question was moved to a private conversation with our support team."))
+        self.question_id = question_id
+        self.support_note = support_note
+
+
 LIST_AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.points, User.solution_count)
 
 
@@ -183,7 +196,7 @@ def list_questions(
         order_at, order_id = Question.last_activity_at, Question.id
         if board is not None:
             query = query.where(Question.board_id == board.id)
-    query = query.where(Question.is_hidden.is_(False))
+    query = query.where(Question.is_hidden.is_(False), Question.is_private.is_(False))
     if filter == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif filter == "solved":
@@ -213,7 +226,12 @@ def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Que
                 joinedload(Question.author).load_only(*LIST_AUTHOR_COLUMNS),
                 selectinload(Question.tags),
             )
-            .where(Question.board_id == board.id, Question.is_pinned.is_(True), Question.is_hidden.is_(False))
+            .where(
+                Question.board_id == board.id,
+                Question.is_pinned.is_(True),
+                Question.is_hidden.is_(False),
+                Question.is_private.is_(False),
+            )
             .order_by(Question.last_activity_at.desc())
             .limit(limit)
         )
@@ -227,7 +245,11 @@ def access_question(session: Session, user: User | None, question_id: int, for_a
         .options(joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags))
         .where(Question.id == question_id)
     )
-    if question is None or (question.is_hidden and not (can(user, "moderate") or is_owner(user, question))):
+    if question is None:
+        raise NotFound(_("That question doesn't exist or was removed."))
+    if not can(user, "view_question", question):
+        if question.is_private and not question.is_hidden:
+            raise Withdrawn(question.id, question.support_note)
         raise NotFound(_("That question doesn't exist or was removed."))
     if for_action != "view":
         require(user, for_action, question)
@@ -238,8 +260,9 @@ def access_answer(session: Session, user: User | None, answer_id: int, for_actio
     answer = session.scalar(
         select(Answer).options(joinedload(Answer.author), joinedload(Answer.question)).where(Answer.id == answer_id)
     )
-    hidden = answer is not None and (answer.is_hidden or answer.question.is_hidden)
-    if answer is None or (hidden and not (can(user, "moderate") or is_owner(user, answer))):
+    if answer is None or not can(user, "view_question", answer.question):
+        raise NotFound(_("That answer doesn't exist or was removed."))
+    if answer.is_hidden and not (can(user, "moderate") or is_owner(user, answer)):
         raise NotFound(_("That answer doesn't exist or was removed."))
     if for_action != "view":
         require(user, for_action, answer)
@@ -278,21 +301,36 @@ class Activity:
     answer_count: int
 
 
-def recent_activity(session: Session, user: User, limit: int = 10) -> Activity:
+def recent_activity(session: Session, user: User, viewer: User | None = None, limit: int = 10) -> Activity:
+    """A member's latest posts as `viewer` may see them: hidden and withdrawn threads only for the member
+    themselves and for moderators."""
+    public = Question.is_hidden.is_(False) & Question.is_private.is_(False)
+    everything = can(viewer, "moderate") or (is_member(viewer) and viewer.id == user.id)
+    question_filter = [Question.author_id == user.id] + ([] if everything else [public])
+    answer_filter = [Answer.author_id == user.id] + ([] if everything else [public, Answer.is_hidden.is_(False)])
     questions = list(
-        session.scalars(select(Question).where(Question.author_id == user.id).order_by(Question.id.desc()).limit(limit))
+        session.scalars(select(Question).where(*question_filter).order_by(Question.id.desc()).limit(limit))
     )
     answers = list(
         session.scalars(
             select(Answer)
+            .join(Question, Question.id == Answer.question_id)
             .options(joinedload(Answer.question))
-            .where(Answer.author_id == user.id)
+            .where(*answer_filter)
             .order_by(Answer.id.desc())
             .limit(limit)
         )
     )
-    question_count = session.scalar(select(func.count()).where(Question.author_id == user.id)) or 0
-    answer_count = session.scalar(select(func.count()).where(Answer.author_id == user.id)) or 0
+    question_count = session.scalar(select(func.count()).select_from(Question).where(*question_filter)) or 0
+    answer_count = (
+        session.scalar(
+            select(func.count())
+            .select_from(Answer)
+            .join(Question, Question.id == Answer.question_id)
+            .where(*answer_filter)
+        )
+        or 0
+    )
     return Activity(questions, answers, question_count, answer_count)
 
 

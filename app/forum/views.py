@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from app import content
 from app.auth.access import access
+from app.auth.permissions import require
 from app.db import db
 from app.errors import ValidationFailed
+from app.escalation import service as escalation
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
@@ -76,7 +79,10 @@ def board(slug: str):
 @access("visitor")
 def question(question_id: int, slug: str | None = None, answer_form: AnswerForm | None = None, status: int = 200):
     session = db.session()
-    question = service.access_question(session, current_user, question_id)
+    try:
+        question = service.access_question(session, current_user, question_id)
+    except service.Withdrawn as withdrawn:
+        return render_template("forum/withdrawn.html", withdrawn=withdrawn)
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answers = service.answers_for(session, question, current_user)
@@ -92,6 +98,7 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
 @access("member")
 @limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"])
 def ask():
+    require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
     _board_choices(form)
     if request.method == "GET" and request.args.get("board"):
@@ -108,6 +115,12 @@ def ask():
             )
             if form.preview.data:
                 preview = content.render(draft.body)
+            elif request.form.get("ask_private"):
+                category = request.form.get("private_category", "billing")
+                case = escalation.ask_privately(db.session(), current_user, draft, category)
+                db.commit()
+                flash(_("Your question went to our staff privately. You'll hear from them here."), "success")
+                return redirect(url_for("escalation.case", case_id=case.id))
             elif not form.public_confirmed.data and (
                 keywords := service.private_help_keywords(db.session(), draft.title, draft.body)
             ):

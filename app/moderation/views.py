@@ -127,7 +127,7 @@ def restore(kind: str, post_id: int):
 
 
 def _move_form(question) -> MoveForm:
-    form = MoveForm()
+    form = MoveForm(prefix="move")
     form.board.choices = [SelectChoice(b.slug, b.name) for b in forum.list_boards(db.session())]
     if request.method == "GET":
         form.board.data = question.board.slug
@@ -136,7 +136,7 @@ def _move_form(question) -> MoveForm:
 
 def _render_tools(question, status: int = 200, **forms):
     forms.setdefault("move_form", _move_form(question))
-    forms.setdefault("duplicate_form", DuplicateForm())
+    forms.setdefault("duplicate_form", DuplicateForm(prefix="dup"))
     forms.setdefault("hide_form", HideForm())
     forms.setdefault("reason_form", ReasonForm())
     return render_template("moderation/thread.html", question=question, **forms), status
@@ -193,7 +193,7 @@ _QUESTION_NUMBER = re.compile(r"(?:/questions/)?(\d{1,12})(?:[/?#].*)?$")
 @access("moderator")
 def duplicate(question_id: int):
     question = forum.access_question(db.session(), current_user, question_id)
-    form = DuplicateForm()
+    form = DuplicateForm(prefix="dup")
     if form.validate_on_submit():
         match = _QUESTION_NUMBER.search(form.original.data.strip())
         if match is None:

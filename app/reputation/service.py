@@ -135,10 +135,9 @@ def _visible_post(session: Session, kind: str, post_id: int) -> Post:
     post = session.get(model, post_id)
     if post is None or post.is_hidden:
         raise NotFound(_("That post doesn't exist or was removed."))
-    if isinstance(post, Answer):
-        question = session.get(Question, post.question_id)
-        if question is None or question.is_hidden:
-            raise NotFound(_("That post doesn't exist or was removed."))
+    question = session.get(Question, post.question_id) if isinstance(post, Answer) else post
+    if question is None or question.is_hidden or question.is_private:
+        raise NotFound(_("That post doesn't exist or was removed."))
     return post
 
 

@@ -1,0 +1,217 @@
+"""Escalating (moderators), asking for private help (customers), the staff inbox and the case page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import access
+from app.db import db
+from app.errors import NotFound, ValidationFailed
+from app.escalation import rules, service, workflow
+from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
+from app.forum import service as forum
+from app.notifications import service as notifications
+
+bp = Blueprint("escalation", __name__)
+
+
+def _field_error(form, error: ValidationFailed) -> None:
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _draft(form, message: str = "") -> service.EscalationDraft:
+    return service.EscalationDraft(
+        category=form.category.data,
+        priority=(getattr(form, "priority", None) and form.priority.data) or "normal",
+        public_note=(getattr(form, "public_note", None) and (form.public_note.data or "")) or "",
+        withdraw=bool(form.withdraw.data),
+        message=message,
+    )
+
+
+@bp.route("/mod/questions/<int:question_id>/escalate", methods=["GET", "POST"])
+@access("moderator")
+def escalate(question_id: int):
+    session = db.session()
+    question = forum.access_question(session, current_user, question_id)
+    form = EscalateForm()
+    if form.validate_on_submit():
+        try:
+            case = service.escalate(session, current_user, question_id, _draft(form))
+        except ValidationFailed as error:
+            _field_error(form, error)
+        else:
+            db.commit()
+            flash(_("Case #%(n)d opened for staff.", n=case.id), "success")
+            return redirect(url_for(".case", case_id=case.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("escalation/escalate.html", form=form, question=question), status
+
+
+@bp.route("/questions/<int:question_id>/private-help", methods=["GET", "POST"])
+@access("member", owner=True)
+def private_help(question_id: int):
+    session = db.session()
+    question = forum.access_question(session, current_user, question_id, for_action="request_private_help")
+    form = PrivateHelpForm()
+    if form.validate_on_submit():
+        try:
+            case = service.request_private_help(session, current_user, question_id, _draft(form, form.message.data))
+        except ValidationFailed as error:
+            _field_error(form, error)
+        else:
+            db.commit()
+            flash(_("Our support team has your request. You'll hear from them here."), "success")
+            return redirect(url_for(".case", case_id=case.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("escalation/private_help.html", form=form, question=question), status
+
+
+@bp.get("/cases")
+@access("member")
+def my_cases():
+    return render_template("escalation/my_cases.html", cases=service.my_cases(db.session(), current_user))
+
+
+def _render_case(case, status: int = 200, **forms):
+    session = db.session()
+    forms.setdefault("message_form", MessageForm())
+    forms.setdefault("note_form", NoteForm())
+    forms.setdefault("resolve_form", ResolveForm())
+    forms.setdefault("assign_form", AssignForm())
+    role = (
+        workflow.STAFF
+        if current_user.role in ("staff", "admin")
+        else (workflow.CUSTOMER if current_user.id == case.customer_id else None)
+    )
+    moves = workflow.allowed(case.status, role) if role else []
+    return render_template(
+        "escalation/case.html",
+        case=case,
+        messages=service.messages_for(session, current_user, case),
+        timeline=service.timeline(session, case),
+        moves=moves,
+        overdue=service.is_overdue(case),
+        reopen_days=rules.REOPEN_DAYS,
+        **forms,
+    ), status
+
+
+@bp.get("/cases/<int:case_id>")
+@access("member", owner=True)
+def case(case_id: int):
+    return _render_case(service.access_case(db.session(), current_user, case_id))
+
+
+@bp.post("/cases/<int:case_id>/messages")
+@access("member", owner=True)
+def reply(case_id: int):
+    session = db.session()
+    case = service.access_case(session, current_user, case_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            service.post_message(session, current_user, case_id, form.body.data)
+        except ValidationFailed as error:
+            _field_error(form, error)
+        else:
+            db.commit()
+            return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
+    return _render_case(case, 422, message_form=form)
+
+
+@bp.post("/cases/<int:case_id>/notes")
+@access("moderator")
+def note(case_id: int):
+    session = db.session()
+    case = service.access_case(session, current_user, case_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            service.post_message(session, current_user, case_id, form.body.data, internal=True)
+        except ValidationFailed as error:
+            _field_error(form, error)
+        else:
+            db.commit()
+            return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
+    return _render_case(case, 422, note_form=form)
+
+
+@bp.post("/cases/<int:case_id>/<any(start, wait, resume, resolve, close, reopen):action>")
+@access("member", owner=True)
+def move(case_id: int, action: str):
+    form = ResolveForm()
+    form.validate_on_submit()
+    service.transition(db.session(), current_user, case_id, action, form.public_resolution.data or "")
+    db.commit()
+    flash(_("Case updated."), "success")
+    return redirect(url_for(".case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/assign")
+@access("staff")
+def assign(case_id: int):
+    form = AssignForm()
+    form.validate_on_submit()
+    target = form.assignee.data or ""
+    username = current_user.username if target == "me" else target.strip() or None
+    service.assign(db.session(), current_user, case_id, username)
+    db.commit()
+    flash(_("Assignment saved."), "success")
+    return redirect((request.form.get("back") == "inbox" and url_for(".inbox")) or url_for(".case", case_id=case_id))
+
+
+@bp.get("/staff")
+@access("staff")
+def inbox():
+    filters = service.InboxFilter(
+        status=request.args.get("status") or None,
+        category=request.args.get("category") or None,
+        priority=request.args.get("priority") or None,
+        assignee=request.args.get("assignee") or None,
+        overdue=request.args.get("overdue") == "1",
+    )
+    try:
+        result = service.inbox(db.session(), current_user, filters)
+    except ValidationFailed as error:
+        raise NotFound(error.message) from None
+    return render_template(
+        "escalation/inbox.html",
+        inbox=result,
+        filters=filters,
+        categories=rules.CATEGORIES,
+        priorities=rules.PRIORITIES,
+        overdue=service.is_overdue,
+    )
+
+
+@bp.post("/staff/assign")
+@access("staff")
+def bulk_assign():
+    ids = [int(value) for value in request.form.getlist("case_ids") if value.isdigit()]
+    assignee = (request.form.get("assignee") or "").strip()
+    username = current_user.username if assignee in ("", "me") else assignee
+    changed = service.bulk_assign(db.session(), current_user, ids, username)
+    db.commit()
+    flash(_("%(n)d case(s) assigned.", n=changed), "success")
+    return redirect(url_for(".inbox"))
+
+
+@bp.get("/notifications")
+@access("member")
+def notification_list():
+    return render_template("notifications/list.html", items=notifications.recent(db.session(), current_user))
+
+
+@bp.post("/notifications/read")
+@access("member")
+def notifications_read():
+    notifications.mark_all_read(db.session(), current_user)
+    db.commit()
+    return redirect(url_for(".notification_list"))

@@ -1,0 +1,1 @@
+"""Notifications: telling members what happened to them."""
