@@ -90,7 +90,8 @@ def _render_case(case, status: int = 200, **forms):
         if current_user.role in ("staff", "admin")
         else (workflow.CUSTOMER if current_user.id == case.customer_id else None)
     )
-    moves = workflow.allowed(case.status, role) if role else []
+    # A customer's reply moves a waiting case by itself; it is not a button.
+    moves = [m for m in workflow.allowed(case.status, role) if m.action != "customer_reply"] if role else []
     return render_template(
         "escalation/case.html",
         case=case,

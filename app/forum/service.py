@@ -43,8 +43,6 @@ FILTERS = ("all", "unanswered", "solved", "unsolved")
 class Withdrawn(NotFound):
     """The question went to a private support case; the public sees only the company's note."""
 
-    status = 200
-
     def __init__(self, question_id: int, support_note: str | None) -> None:
         super().__init__(_("This question was moved to a private conversation with our support team."))
         self.question_id = question_id
@@ -302,12 +300,16 @@ class Activity:
 
 
 def recent_activity(session: Session, user: User, viewer: User | None = None, limit: int = 10) -> Activity:
-    """A member's latest posts as `viewer` may see them: hidden and withdrawn threads only for the member
-    themselves and for moderators."""
-    public = Question.is_hidden.is_(False) & Question.is_private.is_(False)
-    everything = can(viewer, "moderate") or (is_member(viewer) and viewer.id == user.id)
-    question_filter = [Question.author_id == user.id] + ([] if everything else [public])
-    answer_filter = [Answer.author_id == user.id] + ([] if everything else [public, Answer.is_hidden.is_(False)])
+    """A member's latest posts as `viewer` may see them. Hidden and withdrawn threads show only to moderators
+    and to the thread's own asker; a withdrawn question stays private even from those who answered it."""
+    moderator = can(viewer, "moderate")
+    viewer_id = viewer.id if is_member(viewer) else -1
+    public_thread = Question.is_hidden.is_(False) & Question.is_private.is_(False)
+    question_filter = [Question.author_id == user.id]
+    answer_filter = [Answer.author_id == user.id]
+    if not moderator:
+        question_filter.append(public_thread | (Question.author_id == viewer_id))
+        answer_filter.append((public_thread & Answer.is_hidden.is_(False)) | (Question.author_id == viewer_id))
     questions = list(
         session.scalars(select(Question).where(*question_filter).order_by(Question.id.desc()).limit(limit))
     )

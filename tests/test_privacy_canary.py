@@ -1,0 +1,147 @@
+"""The canary test: unique strings in a case message, an internal note and a withdrawn question must not
+appear anywhere a visitor, another member, or (for the internal note) the customer can reach."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import deque
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
+
+import pytest
+
+from app.escalation import service as escalation
+from app.reputation import service as reputation
+from tests.factories import make_answer, make_board, make_question, make_user
+
+MESSAGE_CANARY = "qzvxcanarymessage"
+NOTE_CANARY = "qzvxcanarynote"
+QUESTION_CANARY = "qzvxcanaryquestion"
+ALL = (MESSAGE_CANARY, NOTE_CANARY, QUESTION_CANARY)
+
+LINK = re.compile(r'href="([^"#]+)')
+SKIP = ("/static/", "/logout")
+MAX_PAGES = 400
+
+
+@pytest.fixture
+def secrets_planted(session):
+    board = make_board(session, "billing-accounts", "Billing & Accounts")
+    customer, other = make_user(session, "customer"), make_user(session, "other")
+    moderator, staff = make_user(session, "mod", role="moderator"), make_user(session, "nina", role="staff")
+    public = make_question(session, other, board, title="A public question about invoices")
+    make_answer(session, customer, public, body="A public answer by the customer.")
+    secret = make_question(
+        session,
+        customer,
+        board,
+        title=f"My account {QUESTION_CANARY} was charged twice",
+        body=f"Details: {QUESTION_CANARY} and more details here.",
+        tags=("billing",),
+    )
+    answer = make_answer(session, other, secret, body=f"Answer on the secret thread {QUESTION_CANARY}.")
+    reputation.give_kudo(session, customer, "answer", answer.id)
+    case = escalation.escalate(
+        session,
+        moderator,
+        secret.id,
+        escalation.EscalationDraft("billing", "high", "Staff took this private.", withdraw=True),
+    )
+    escalation.post_message(session, staff, case.id, f"Your refund reference is {MESSAGE_CANARY}.")
+    escalation.post_message(session, staff, case.id, f"Internal: customer flagged before {NOTE_CANARY}.", internal=True)
+    escalation.post_message(session, customer, case.id, "Thank you!")
+    session.commit()
+    return {"customer": customer, "other": other, "case": case, "secret": secret, "answer": answer}
+
+
+def _seed_urls(planted) -> list[str]:
+    secret, case, answer = planted["secret"], planted["case"], planted["answer"]
+    return [
+        "/",
+        "/questions",
+        "/boards/billing-accounts",
+        "/boards/billing-accounts?tag=billing",
+        "/questions?tag=billing",
+        f"/questions/{secret.id}",
+        f"/questions/{secret.id}/{secret.slug}",
+        f"/questions/{secret.id}/history",
+        f"/answers/{answer.id}",
+        f"/answers/{answer.id}/history",
+        f"/cases/{case.id}",
+        "/cases",
+        "/notifications",
+        "/users/customer",
+        "/users/other",
+        "/users/nina",
+        "/users/customer/points",
+        "/users/other/points",
+        "/leaderboard?period=all",
+        "/leaderboard?period=week",
+        "/superfans",
+        "/badges",
+        f"/search?q={QUESTION_CANARY}",
+        "/search?q=charged",
+        "/feeds/boards/billing-accounts.atom",
+        "/feeds/tags/billing.atom",
+        f"/nowhere/{QUESTION_CANARY}",
+        f"/questions/{secret.id}/flag",
+        f"/answers/{answer.id}/flag",
+    ]
+
+
+def crawl(client, seeds: list[str]) -> dict[str, str]:
+    """Every page reachable from the seeds through links on the site, as this client sees them."""
+    pages: dict[str, str] = {}
+    queue = deque(seeds)
+    while queue and len(pages) < MAX_PAGES:
+        url = queue.popleft()
+        if url in pages or url.startswith(SKIP):
+            continue
+        response = client.get(url, follow_redirects=True)
+        body = response.get_data(as_text=True)
+        pages[url] = body
+        if "html" not in (response.content_type or ""):
+            continue
+        for href in LINK.findall(body):
+            target = urljoin(url, href.replace("&amp;", "&"))
+            parts = urlsplit(target)
+            if parts.netloc or not parts.path.startswith("/"):
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return pages
+
+
+def _without_echo(url: str, body: str) -> str:
+    """A page may repeat the address it was asked for (a sign-in link's `next`); that is the reader's own input."""
+    for echo in {url, unquote(url), quote(url, safe="/"), html.escape(url), html.escape(unquote(url))}:
+        body = body.replace(echo, "")
+    for _name, value in parse_qsl(urlsplit(url).query):
+        body = body.replace(value, "").replace(quote(value, safe=""), "")
+    return body
+
+
+def _leaks(pages: dict[str, str], canaries: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {url: [c for c in canaries if c in _without_echo(url, body)] for url, body in pages.items()}
+    return {url: hits for url, hits in found.items() if hits}
+
+
+def test_a_visitor_sees_no_canary(client, secrets_planted):
+    pages = crawl(client, _seed_urls(secrets_planted))
+    assert len(pages) > 30
+    assert _leaks(pages, ALL) == {}
+
+
+def test_another_member_sees_no_canary(client, login_as, secrets_planted):
+    login_as(secrets_planted["other"])
+    pages = crawl(client, _seed_urls(secrets_planted))
+    assert len(pages) > 30
+    assert _leaks(pages, ALL) == {}
+
+
+def test_the_customer_never_sees_the_internal_note(client, login_as, secrets_planted):
+    login_as(secrets_planted["customer"])
+    pages = crawl(client, _seed_urls(secrets_planted))
+    assert _leaks(pages, (NOTE_CANARY,)) == {}
+    # ... while their own conversation and question are there for them (the test can fail).
+    case_page = pages[f"/cases/{secrets_planted['case'].id}"]
+    assert MESSAGE_CANARY in case_page and QUESTION_CANARY in case_page
