@@ -24,6 +24,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'agora.db'}")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several app servers).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SQL_ECHO = _bool("SQL_ECHO", False)
 
     # Sessions and cookies: HttpOnly and SameSite=Lax everywhere, Secure in production.

@@ -32,7 +32,20 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_search(app)
     return app
+
+
+def register_search(app: Flask) -> None:
+    """The search backend, drained after every commit that changed something searchable, and at start-up."""
+    from app.search import service as search
+
+    app.extensions["agora_search"] = search.make_backend(app)
+    app.extensions.setdefault("agora_after_commit", []).append(
+        lambda flags: search.drain_app(app) if flags.get("search_dirty") else None
+    )
+    if not app.testing:
+        search.drain_app(app)  # rows left by a crash between commit and indexing
 
 
 def register_extensions(app: Flask) -> None:
@@ -61,12 +74,14 @@ def register_blueprints(app: Flask) -> None:
     from app.forum.views import bp as forum_bp
     from app.moderation.views import bp as moderation_bp
     from app.reputation.views import bp as reputation_bp
+    from app.search.views import bp as search_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(reputation_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(escalation_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

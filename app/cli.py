@@ -98,6 +98,45 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"{len(overdue)} overdue case(s).")
         click.echo("No overdue cases.")
 
+    search_group = AppGroup("search", help="The search index.")
+    app.cli.add_command(search_group)
+
+    @search_group.command("reindex")
+    def search_reindex() -> None:
+        """Rebuild the index from the database into a new directory and swap it in."""
+        from sqlalchemy import func, select
+
+        from app.forum.models import Question
+        from app.search import service as search
+
+        backend = app.extensions["agora_search"]
+        reader, writer = db.new_session(write=False), db.new_session(write=True)
+        try:
+            total = reader.scalar(select(func.count()).select_from(Question)) or 0
+            with click.progressbar(length=total, label="Indexing questions") as bar:
+                count = search.reindex(reader, writer, backend, progress=bar.update)
+        finally:
+            reader.close()
+            writer.close()
+        click.echo(f"Indexed {count} public questions ({backend.name}).")
+
+    @search_group.command("status")
+    def search_status() -> None:
+        """Documents in the index against public questions in the database, and pending outbox rows."""
+        from app.search import service as search
+
+        session = db.new_session(write=False)
+        try:
+            state = search.status(session, app.extensions["agora_search"])
+        finally:
+            session.close()
+        click.echo(f"backend: {state.backend}")
+        click.echo(f"indexed documents: {state.indexed}")
+        click.echo(f"public questions:  {state.public_questions}")
+        click.echo(f"pending outbox:    {state.pending}")
+        if state.indexed != state.public_questions or state.pending:
+            click.echo("The index is behind; it catches up on the next write, or run `flask search reindex`.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no boards yet.")
     def seed_demo(if_empty: bool) -> None:
@@ -111,6 +150,9 @@ def register_cli(app: Flask) -> None:
             else:
                 counts = demo.seed(session)
                 session.commit()
+                from app.search import service as search
+
+                search.drain_app(app)
                 click.echo("Seeded demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
             click.echo(demo.logins_text(session))
         finally:

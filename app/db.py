@@ -118,7 +118,13 @@ class Database:
         return g.db_session
 
     def commit(self) -> None:
-        self.session().commit()
+        """Commit the request's work, then run the after-commit hooks (search outbox, ...) with its flags."""
+        session = self.session()
+        flags = dict(session.info)
+        session.commit()
+        session.info.clear()
+        for hook in current_app.extensions.get("agora_after_commit", []):
+            hook(flags)
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:

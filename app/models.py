@@ -9,4 +9,5 @@ def import_all_models() -> None:
     import app.forum.models
     import app.moderation.models
     import app.notifications.models
-    import app.reputation.models  # noqa: F401
+    import app.reputation.models
+    import app.search.models  # noqa: F401

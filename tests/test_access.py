@@ -68,6 +68,8 @@ ACCESS = {
     "escalation.bulk_assign": ("staff", False),
     "escalation.notification_list": ("member", False),
     "escalation.notifications_read": ("member", False),
+    "search.search": ("visitor", False),
+    "search.similar": ("visitor", False),
 }
 ROLES = ("visitor", "member", "moderator", "staff", "admin")
 # Route arguments that differ from the shared ones for one endpoint.

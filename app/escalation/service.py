@@ -23,6 +23,7 @@ from app.forum.models import Answer, Board, Question
 from app.moderation import service as moderation
 from app.moderation.models import Flag, ModerationAction
 from app.notifications import service as notifications
+from app.search import outbox as search_outbox
 
 NOTE_MAX = 500
 MESSAGE_MIN, MESSAGE_MAX = 2, 10_000
@@ -248,6 +249,7 @@ def _open_case(
 def _withdraw(session: Session, question: Question) -> None:
     """Out of public view: lists, counts and (through the outbox) the search index."""
     question.is_private = True
+    search_outbox.enqueue(session, question.id)
     if not question.is_hidden:
         session.execute(
             update(Board).where(Board.id == question.board_id).values(question_count=Board.question_count - 1)

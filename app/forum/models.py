@@ -108,7 +108,10 @@ class Question(Base):
 
 class Answer(Base):
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_question_created", "question_id", "id"),)
+    __table_args__ = (
+        Index("ix_answers_question_created", "question_id", "id"),
+        Index("ix_answers_accepted_author", "is_accepted", "author_id", "question_id"),  # solution counts
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))

@@ -36,6 +36,7 @@ from app.forum.models import (
 )
 from app.moderation import screening
 from app.reputation import service as reputation
+from app.search import outbox as search_outbox
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
 
@@ -421,6 +422,7 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
         )
     )
     checked.raise_flags(session, question_id=question.id)
+    search_outbox.enqueue(session, question.id)
     return question
 
 
@@ -451,6 +453,7 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     session.add(Revision(answer_id=answer.id, number=1, editor_id=author.id, body_source=checked.body, created_at=now))
     reputation.answer_posted(session, answer, question)
     checked.raise_flags(session, answer_id=answer.id)
+    search_outbox.enqueue(session, question.id)
     return answer
 
 
@@ -499,6 +502,7 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
         )
     )
     checked.raise_flags(session, question_id=question.id)
+    search_outbox.enqueue(session, question.id)
     return question
 
 
@@ -523,6 +527,7 @@ def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDra
         )
     )
     checked.raise_flags(session, answer_id=answer.id)
+    search_outbox.enqueue(session, answer.question_id)
     return answer
 
 

@@ -24,6 +24,7 @@ from app.moderation import listening
 from app.moderation.models import FLAG_NOTE_MAX, FLAG_REASONS, Flag, ListeningRule, ModerationAction
 from app.reputation import rules as reputation_rules
 from app.reputation import service as reputation
+from app.search import outbox as search_outbox
 
 Post = Question | Answer
 REASON_MAX = 500
@@ -277,6 +278,7 @@ def _hide(session: Session, actor: User | None, post: Post, reason: str, resolve
     else:
         session.execute(update(Board).where(Board.id == post.board_id).values(question_count=Board.question_count - 1))
     reputation.post_hidden(session, post, actor)
+    search_outbox.enqueue(session, post.question_id if isinstance(post, Answer) else post.id)
     if resolve_flags:  # a hide by the flags themselves leaves them pending for a moderator's review
         _resolve_flags(session, actor, post, "actioned")
     audit(session, actor, "post_hidden", *_target(post), reason, before={"hidden": False}, after={"hidden": True})
@@ -290,6 +292,7 @@ def _restore(session: Session, actor: User, post: Post, reason: str) -> None:
     else:
         session.execute(update(Board).where(Board.id == post.board_id).values(question_count=Board.question_count + 1))
     reputation.post_restored(session, post, actor)
+    search_outbox.enqueue(session, post.question_id if isinstance(post, Answer) else post.id)
     audit(session, actor, "post_restored", *_target(post), reason, before={"hidden": True}, after={"hidden": False})
 
 
@@ -367,6 +370,7 @@ def move_question(session: Session, actor: User, question_id: int, board_slug: s
         board.question_count = Board.question_count + 1
     question.board_id = board.id
     activity.moved(session, question)
+    search_outbox.enqueue(session, question.id)
     audit(
         session,
         actor,
@@ -452,6 +456,8 @@ def merge_answers(session: Session, actor: User, question_id: int) -> Question:
     latest = max(a.created_at for a in answers)
     if latest > original.last_activity_at:
         activity.touch(session, original, latest)
+    search_outbox.enqueue(session, question.id)
+    search_outbox.enqueue(session, original.id)
     if original.first_answer_at is None or min(a.created_at for a in answers) < original.first_answer_at:
         original.first_answer_at = min(a.created_at for a in answers)
     audit(

@@ -40,7 +40,10 @@ class PointEvent(Base):
         # The same reason for the same subject never counts twice for a member.
         UniqueConstraint("user_id", "reason", "key", name="uq_point_events_user_reason_key"),
         Index("ix_point_events_created_user", "created_at", "user_id"),  # leaderboards by period
-        Index("ix_point_events_user_id_desc", "user_id", "id"),  # a member's history, newest first
+        # A member's history, newest first; with delta, `points verify` sums it from the index alone.
+        Index("ix_point_events_user_id_desc", "user_id", "id", "delta"),
+        Index("ix_point_events_key", "key"),  # undoing a kudo or a solution finds its rows
+        Index("ix_point_events_user_reason_created", "user_id", "reason", "created_at"),  # daily caps
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,7 @@ from app.forum import activity
 from app.forum.models import Answer, Question
 from app.reputation import rules
 from app.reputation.models import Kudo, PointEvent, UserBadge
+from app.search import outbox as search_outbox
 
 STAFF_ROLES = ("staff", "admin")
 
@@ -240,6 +241,7 @@ def accept_answer(session: Session, actor: User, question_id: int, answer_id: in
     if actor.id == question.author_id:
         question.asker_active_at = now
     answer.is_accepted, answer.accepted_at, answer.accepted_by_id = True, now, actor.id
+    search_outbox.enqueue(session, question.id)
     key = f"accept:{question.id}:{question.solution_seq}"
     if _solution_counts(answer, question):
         session.execute(update(User).where(User.id == answer.author_id).values(solution_count=User.solution_count + 1))
@@ -284,6 +286,7 @@ def clear_solution(session: Session, actor: User, question_id: int) -> Question:
 
 def _undo_acceptance(session: Session, actor: User | None, question: Question, answer: Answer) -> None:
     answer.is_accepted, answer.accepted_at, answer.accepted_by_id = False, None, None
+    search_outbox.enqueue(session, question.id)
     if _solution_counts(answer, question):
         session.execute(update(User).where(User.id == answer.author_id).values(solution_count=User.solution_count - 1))
     reverse_key(
@@ -490,9 +493,10 @@ def top_helpers(session: Session, period: str = "week", limit: int = 20) -> list
             .limit(limit)
         )
         return [(user, points) for user, points in rows]
+    now = utcnow()
     earned = (
         select(PointEvent.user_id, func.sum(PointEvent.delta).label("earned"))
-        .where(PointEvent.created_at >= utcnow() - span)
+        .where(PointEvent.created_at.between(now - span, now))  # two-sided: SQLite then uses the index
         .group_by(PointEvent.user_id)
         .subquery()
     )

@@ -1,0 +1,123 @@
+"""The search page and the "similar questions" lookup used while a customer types a title."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.auth.access import access
+from app.db import db
+from app.errors import BadRequest
+from app.search import service
+from app.search.backend import QUERY_MAX, SearchQuery
+
+bp = Blueprint("search", __name__)
+
+STATUSES = ("", "solved", "unsolved", "unanswered")
+SLUG = re.compile(r"^[a-z0-9-]{1,60}$")
+
+
+def _backend():
+    backend = current_app.extensions["agora_search"]
+    if not getattr(backend, "checked", False):
+        service.ensure_ready(current_app._get_current_object())
+        backend.checked = True
+    return backend
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name) or ""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(_("Use dates like 2026-11-26.")) from None
+
+
+def _query() -> SearchQuery:
+    text = request.args.get("q", "")
+    if len(text) > QUERY_MAX:
+        raise BadRequest(_("That search is too long: use at most %(n)d characters.", n=QUERY_MAX))
+    status = request.args.get("status", "")
+    sort = request.args.get("sort", "relevance")
+    board = request.args.get("board") or None
+    tag = request.args.get("tag") or None
+    if status not in STATUSES:
+        raise BadRequest(_("Unknown filter “%(name)s”.", name=status[:30]))
+    if sort not in ("relevance", "newest"):
+        raise BadRequest(_("Unknown sort order."))
+    if (board and not SLUG.match(board)) or (tag and not SLUG.match(tag.lower())):
+        raise BadRequest(_("Unknown board or tag."))
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 500:
+        raise BadRequest(_("That page of results doesn't exist."))
+    date_from, date_to = _date("from"), _date("to")
+    if date_from and date_to and date_from > date_to:
+        raise BadRequest(_("The start date is after the end date."))
+    return SearchQuery(
+        text=text,
+        board=board,
+        tag=tag.lower() if tag else None,
+        solved=True if status == "solved" else False if status == "unsolved" else None,
+        unanswered=status == "unanswered",
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        page=int(page),
+    )
+
+
+@bp.get("/search")
+@access("visitor")
+def search():
+    from app.forum import service as forum
+
+    boards = forum.list_boards(db.session())
+    try:
+        query = _query()
+    except BadRequest as error:
+        shown = request.args.get("q", "")[:QUERY_MAX]
+        return render_template(
+            "search/results.html", query=None, text=shown, found=None, boards=boards, error=error.message
+        ), 400
+    found = None
+    if query.text.strip() or query.board or query.tag or query.solved is not None or query.unanswered:
+        try:
+            found = service.search(db.session(), _backend(), query)
+        except Exception:
+            current_app.logger.exception("search failed for %r", query.text)
+            return render_template(
+                "search/results.html",
+                query=query,
+                text=query.text,
+                found=None,
+                boards=boards,
+                error=_("We couldn't understand that search. Try plain words."),
+            ), 400
+    return render_template("search/results.html", query=query, text=query.text, found=found, boards=boards, error=None)
+
+
+@bp.get("/search/similar")
+@access("visitor")
+def similar():
+    """Up to five existing questions like a draft title (solved first), for the ask form."""
+    title = (request.args.get("title") or "")[:200]
+    if len(title.strip()) < 4:
+        return jsonify(questions=[])
+    questions = service.similar(db.session(), _backend(), title)
+    return jsonify(
+        questions=[
+            {
+                "id": q.id,
+                "title": q.title,
+                "url": url_for("forum.question", question_id=q.id, slug=q.slug),
+                "solved": q.is_solved,
+                "answers": q.answer_count,
+            }
+            for q in questions
+        ]
+    )

@@ -1,0 +1,238 @@
+"""The Whoosh backend: an index on local disk, rebuilt into a new directory and swapped in atomically."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from datetime import time as dtime
+from pathlib import Path
+
+from whoosh import index
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.index import LockError
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
+from whoosh.query import And, DateRange, Every, Term
+from whoosh.support.charset import accent_map
+
+from app import content
+from app.search.backend import Hit, SearchQuery, SearchResult
+from app.search.documents import Document
+
+log = logging.getLogger(__name__)
+
+# Unicode words in any script, lower-cased, accents folded (so "faktura" finds "fakturą" and "καλημερα" finds
+# "καλημέρα"), then English stemming: it only changes words with English endings, so other languages pass.
+ANALYZER = RegexTokenizer(r"\w+(?:[.'’]\w+)*") | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
+PLAIN = RegexTokenizer(r"\w+(?:[.'’]\w+)*") | LowercaseFilter() | CharsetFilter(accent_map)
+
+SCHEMA = Schema(
+    id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
+    title=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0, spelling=True),
+    body=TEXT(analyzer=ANALYZER, stored=True, spelling=True),
+    answers=TEXT(analyzer=ANALYZER),
+    best_answer=TEXT(analyzer=ANALYZER, stored=True),
+    tags=KEYWORD(lowercase=True, commas=False, scorable=True),
+    board=ID(),
+    author=ID(),
+    solved=BOOLEAN(stored=True),
+    answered=BOOLEAN(),
+    created=DATETIME(sortable=True),
+    activity=DATETIME(sortable=True),
+)
+FORMATTER = HtmlFormatter(tagname="mark", classname="", termclass="", between=" … ")
+_open_lock = threading.Lock()
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _fields(doc: Document) -> dict:
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "body": doc.body,
+        "answers": doc.answers,
+        "best_answer": doc.best_answer,
+        "tags": " ".join(doc.tags),
+        "board": doc.board,
+        "author": doc.author.lower(),
+        "solved": doc.solved,
+        "answered": doc.answered,
+        "created": _naive_utc(doc.created_at),
+        "activity": _naive_utc(doc.last_activity_at),
+    }
+
+
+class WhooshBackend:
+    """`root/current` is a symlink to the live generation directory, so a rebuild swaps in with one rename."""
+
+    name = "whoosh"
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self._index: index.Index | None = None
+        self._target: str | None = None
+
+    # --- opening -------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Path:
+        return self.root / "current"
+
+    def _new_generation(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f"gen-{time.time_ns()}"
+        path.mkdir()
+        index.create_in(str(path), SCHEMA)
+        return path
+
+    def _swap_to(self, generation: Path) -> None:
+        link = self.root / f".current-{time.time_ns()}"
+        link.symlink_to(generation.name)
+        os.replace(link, self.current)  # atomic: readers see the old or the new index, never neither
+
+    def _open(self) -> index.Index:
+        with _open_lock:
+            if not self.current.exists():
+                self._swap_to(self._new_generation())
+                log.warning("search index missing at %s: started an empty one", self.current)
+            target = os.readlink(self.current)
+            if self._index is None or target != self._target:
+                self._index = index.open_dir(str(self.current))
+                self._target = target
+            return self._index
+
+    def healthy(self) -> bool:
+        try:
+            with self._open().searcher() as searcher:
+                searcher.doc_count()
+            return True
+        except Exception:
+            log.exception("search index unreadable at %s", self.current)
+            return False
+
+    def reset(self) -> None:
+        """Start over with an empty index (the caller then re-adds every document)."""
+        with _open_lock:
+            self._index = None
+        self._swap_to(self._new_generation())
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def apply(self, documents: dict[int, Document | None]) -> bool:
+        ix = self._open()
+        try:
+            writer = ix.writer(timeout=0.0)
+        except LockError:
+            return False  # another process is writing; the outbox rows wait for the next turn
+        try:
+            for question_id, doc in documents.items():
+                if doc is None:
+                    writer.delete_by_term("id", question_id)
+                else:
+                    writer.update_document(**_fields(doc))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return True
+
+    def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
+        generation = self._new_generation()
+        ix = index.open_dir(str(generation))
+        writer = ix.writer(limitmb=256, procs=1)
+        count = 0
+        for doc in documents:
+            writer.add_document(**_fields(doc))
+            count += 1
+            if progress:
+                progress(1)
+        writer.commit(optimize=True)
+        old = os.readlink(self.current) if self.current.is_symlink() else None
+        self._swap_to(generation)
+        if old and (self.root / old).is_dir() and (self.root / old) != generation:
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        return count
+
+    def count(self) -> int:
+        with self._open().searcher() as searcher:
+            return searcher.doc_count()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _parser(self, ix: index.Index) -> MultifieldParser:
+        parser = MultifieldParser(
+            ["title", "body", "answers", "best_answer"], schema=ix.schema, group=OrGroup.factory(0.9)
+        )
+        parser.add_plugin(PlusMinusPlugin())
+        parser.add_plugin(FieldAliasPlugin({"tags": ["tag"]}))
+        return parser
+
+    def _filter(self, query: SearchQuery):
+        terms = []
+        if query.board:
+            terms.append(Term("board", query.board))
+        if query.tag:
+            terms.append(Term("tags", content.normalize_tag(query.tag)))
+        if query.solved is not None:
+            terms.append(Term("solved", query.solved))
+        if query.unanswered:
+            terms.append(Term("answered", False))
+        if query.date_from or query.date_to:
+            start = datetime.combine(query.date_from, dtime.min) if query.date_from else None
+            end = datetime.combine(query.date_to, dtime.max) if query.date_to else None
+            terms.append(DateRange("created", start, end))
+        return And(terms) if terms else None
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        ix = self._open()
+        parser = self._parser(ix)
+        text = query.text.strip()
+        parsed = parser.parse(text) if text else Every()
+        with ix.searcher() as searcher:
+            suggestion = None
+            if text:
+                corrected = searcher.correct_query(parsed, text, maxdist=2)
+                if corrected.query != parsed and corrected.string.lower() != text.lower():
+                    suggestion = corrected.string
+            kwargs = {"filter": self._filter(query), "terms": True}
+            if query.sort == "newest" or not text:
+                kwargs["sortedby"] = "created"
+                kwargs["reverse"] = True
+            page = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page, **kwargs)
+            page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+            page.results.formatter = FORMATTER
+            hits = []
+            for hit in page:
+                title = hit.highlights("title") or _escape(hit["title"])
+                snippet = hit.highlights("body", top=2) or _escape(hit.get("body", "")[:220])
+                answer = hit.highlights("best_answer") or _escape(hit.get("best_answer", "")[:200])
+                hits.append(
+                    Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
+                )
+            return SearchResult(hits, page.total, suggestion)
+
+    def similar(self, title: str, limit: int = 5) -> list[int]:
+        """Questions whose title or text share words with a draft title; solved ones first."""
+        ix = self._open()
+        words = [token.text for token in PLAIN(title)][:20]
+        if not words:
+            return []
+        parser = MultifieldParser(["title", "body"], schema=ix.schema, group=OrGroup.factory(0.9))
+        with ix.searcher() as searcher:
+            results = searcher.search(parser.parse(" ".join(words)), limit=limit * 3)
+            ranked = [(hit["id"], bool(hit.get("solved")), hit.score) for hit in results]
+        ranked.sort(key=lambda item: (not item[1], -item[2]))
+        return [question_id for question_id, _solved, _score in ranked[:limit]]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
