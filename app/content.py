@@ -43,6 +43,7 @@ ALLOWED_TAGS = frozenset(
         "th",
         "td",
         "img",
+        "mark",  # search highlights
     }
 )
 ALLOWED_ATTRIBUTES = {

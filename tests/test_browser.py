@@ -336,12 +336,14 @@ def test_hebrew_reader_gets_a_right_to_left_page(live_server: LiveServer, pages:
     expect(page.get_by_role("heading", level=1)).to_have_text(question.title)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("html")).to_have_attribute("lang", "he")
-    # Mirrored: the brand sits at the right edge of the header, the navigation to its left,
-    # and paragraphs start on the right.
+    # Mirrored: the brand sits at the right edge of the header with the search box to its left, the
+    # navigation starts on the right, and paragraphs start on the right.
     brand = page.locator(".brand").bounding_box()
-    nav = header_nav(page).bounding_box()
-    assert brand and nav
-    assert brand["x"] > nav["x"] + nav["width"] - 1
+    search = page.locator(".header-search").bounding_box()
+    first_link = header_nav(page).get_by_role("link").first.bounding_box()
+    assert brand and search and first_link
+    assert brand["x"] > search["x"] + search["width"] - 1
+    assert first_link["x"] > 1024 / 2
     assert page.locator("article.question .post-body p").evaluate("p => getComputedStyle(p).direction") == "rtl"
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
     shoot(page, "20-rtl-question-he")

@@ -230,7 +230,7 @@ def test_billing_question_escalated_worked_privately_and_resolved(
     expect(sam.locator("article.message.is-staff")).to_contain_text(STAFF_REPLY)
 
     # The note's <label for="body"> names the reply box (both text areas have id="body"): find the note's own box.
-    sam.locator("form.internal-form textarea[name=body]").fill(INTERNAL_NOTE)
+    sam.locator("form.internal-form textarea[name=note-body]").fill(INTERNAL_NOTE)
     sam.get_by_role("button", name="Add internal note").click()
     expect(sam).to_have_url(f"{case_url}#conversation-end")
     note = sam.locator("article.message.is-internal")

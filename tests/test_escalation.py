@@ -362,24 +362,14 @@ def test_ask_form_can_send_the_question_to_staff_privately(client, session, peop
     assert board.question_count == 1  # only the public question from the fixture counts
 
 
-def test_notifications_page_and_mark_read(client, session, people, case, login_as):
+def test_notifications_page_marks_what_it_shows_as_read(client, session, people, case, login_as):
     customer = people[1]
     login_as(customer)
+    assert 'class="count"' in client.get("/").get_data(as_text=True)  # the bell shows the unread count
     page = client.get("/notifications").get_data(as_text=True)
-    assert f"private case #{case.id}" in page and "is-unread" in page
-    assert 'class="count"' in client.get("/").get_data(as_text=True)
-    client.form_post("/notifications/read")
+    assert f"private case #{case.id}" in page and "is-unread" in page  # highlighted this once
     session.refresh(customer)
     assert customer.unread_notifications == 0
     assert "is-unread" not in client.get("/notifications").get_data(as_text=True)
-
-
-def test_case_page_renders_in_every_state_for_customer_and_staff(client, session, people, case, login_as):
-    customer, staff = people[1], people[4]
-    for action in ("start", "wait", "resume", "wait", "resolve", "reopen", "resolve", "close"):
-        escalation.transition(session, staff, case.id, action)
-        session.commit()
-        for viewer in (customer, staff):
-            login_as(viewer)
-            response = client.get(f"/cases/{case.id}")
-            assert response.status_code == 200, (action, viewer.username)
+    assert 'class="count"' not in client.get("/").get_data(as_text=True)
+    assert client.form_post("/notifications/read").status_code == 302

@@ -71,7 +71,8 @@ class ResolveForm(FlaskForm):
         _l("Public resolution (optional)"),
         validators=[Optional(), Length(max=NOTE_MAX * 4)],
         description=_l(
-            "Posted on the thread as a staff answer, so the next customer learns the outcome. No private details."
+            "Shown on the public thread (as a staff answer, or on the private-conversation notice when the "
+            "question was withdrawn), so the next customer learns the outcome. No private details."
         ),
     )
 

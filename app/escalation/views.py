@@ -82,7 +82,7 @@ def my_cases():
 def _render_case(case, status: int = 200, **forms):
     session = db.session()
     forms.setdefault("message_form", MessageForm())
-    forms.setdefault("note_form", NoteForm())
+    forms.setdefault("note_form", NoteForm(prefix="note"))
     forms.setdefault("resolve_form", ResolveForm())
     forms.setdefault("assign_form", AssignForm())
     role = (
@@ -132,7 +132,7 @@ def reply(case_id: int):
 def note(case_id: int):
     session = db.session()
     case = service.access_case(session, current_user, case_id)
-    form = NoteForm()
+    form = NoteForm(prefix="note")
     if form.validate_on_submit():
         try:
             service.post_message(session, current_user, case_id, form.body.data, internal=True)
@@ -207,7 +207,14 @@ def bulk_assign():
 @bp.get("/notifications")
 @access("member")
 def notification_list():
-    return render_template("notifications/list.html", items=notifications.recent(db.session(), current_user))
+    """Showing the list is reading it: the unread ones are marked read (and stay highlighted this once)."""
+    session = db.session()
+    items = notifications.recent(session, current_user)
+    unread = {item.id for item in items if item.read_at is None}
+    if unread:
+        notifications.mark_all_read(session, current_user)
+        db.commit()
+    return render_template("notifications/list.html", items=items, unread=unread)
 
 
 @bp.post("/notifications/read")

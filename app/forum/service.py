@@ -378,6 +378,11 @@ def _screen(session: Session, title: str | None, body: str) -> _Checked:
     return _Checked(parts[0].text if title is not None else "", parts[-1].text, reasons, kinds)
 
 
+def screened_text(session: Session, text: str) -> str:
+    """The text as it would be stored: private data masked (previews show what will really be posted)."""
+    return _screen(session, None, text).body
+
+
 def private_help_keywords(session: Session, title: str, body: str) -> list[str]:
     """Billing or account words in a draft question: the ask form then suggests private help first."""
     return screening.suggestions(screening.load_rules(session), f"{title}\n{body}")

@@ -88,7 +88,11 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
     answers = service.answers_for(session, question, current_user)
     kudoed = reputation.kudoed_post_ids(session, current_user, question, answers)
     form = answer_form or AnswerForm()
-    preview = content.render(form.body.data) if answer_form and form.preview.data and form.body.data else None
+    preview = (
+        content.render(service.screened_text(session, form.body.data))
+        if answer_form and form.preview.data and form.body.data
+        else None
+    )
     return render_template(
         "forum/question.html", question=question, answers=answers, form=form, preview=preview, kudoed=kudoed
     ), status
@@ -105,6 +109,7 @@ def ask():
         form.board.data = request.args["board"]
     preview = None
     keywords: list[str] = []
+    similar: list = []
     if form.validate_on_submit():
         try:
             draft = service.QuestionDraft(
@@ -114,7 +119,7 @@ def ask():
                 tags=service.parse_tags(form.tags.data or ""),
             )
             if form.preview.data:
-                preview = content.render(draft.body)
+                preview = content.render(service.screened_text(db.session(), draft.body))
             elif request.form.get("ask_private"):
                 category = request.form.get("private_category", "billing")
                 case = escalation.ask_privately(db.session(), current_user, draft, category)
@@ -122,17 +127,32 @@ def ask():
                 flash(_("Your question went to our staff privately. You'll hear from them here."), "success")
                 return redirect(url_for("escalation.case", case_id=case.id))
             elif not form.public_confirmed.data and (
-                keywords := service.private_help_keywords(db.session(), draft.title, draft.body)
+                bool(keywords := service.private_help_keywords(db.session(), draft.title, draft.body))
+                | bool(similar := _similar_questions(draft.title))
             ):
-                pass  # show the private-help suggestion first; the member can still post publicly
+                pass  # a confirmation step first: private help, or an existing answer; posting stays possible
             else:
                 question = service.ask_question(db.session(), current_user, draft)
                 db.commit()
                 return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
         except ValidationFailed as error:
             _field_error(form, error)
-    status = 422 if request.method == "POST" and preview is None and not keywords else 200
-    return render_template("forum/ask.html", form=form, preview=preview, keywords=keywords), status
+    confirming = bool(keywords or similar)
+    status = 422 if request.method == "POST" and preview is None and not confirming else 200
+    return render_template(
+        "forum/ask.html", form=form, preview=preview, keywords=keywords, similar=similar, confirming=confirming
+    ), status
+
+
+def _similar_questions(title: str) -> list:
+    """Existing questions like this one (solved first); a search failure never blocks asking."""
+    from app.search import service as search
+
+    try:
+        return search.similar(db.session(), current_app.extensions["agora_search"], title)
+    except Exception:
+        current_app.logger.exception("similar-questions lookup failed")
+        return []
 
 
 @bp.post("/ask/check")
@@ -193,7 +213,7 @@ def edit_question(question_id: int):
                 tags=service.parse_tags(form.tags.data or ""),
             )
             if form.preview.data:
-                preview = content.render(draft.body)
+                preview = content.render(service.screened_text(db.session(), draft.body))
             else:
                 service.edit_question(session, current_user, question_id, draft)
                 db.commit()
@@ -215,7 +235,7 @@ def edit_answer(answer_id: int):
         try:
             draft = service.AnswerDraft(form.body.data)
             if form.preview.data:
-                preview = content.render(draft.body)
+                preview = content.render(service.screened_text(db.session(), draft.body))
             else:
                 service.edit_answer(session, current_user, answer_id, draft)
                 db.commit()
@@ -270,4 +290,4 @@ def preview():
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
-    return jsonify(html=content.render(form.body.data or ""))
+    return jsonify(html=content.render(service.screened_text(db.session(), form.body.data or "")))

@@ -22,7 +22,7 @@ SLUG = re.compile(r"^[a-z0-9-]{1,60}$")
 
 def _backend():
     backend = current_app.extensions["agora_search"]
-    if not getattr(backend, "checked", False):
+    if not getattr(backend, "checked", False) or getattr(backend, "missing", lambda: False)():
         service.ensure_ready(current_app._get_current_object())
         backend.checked = True
     return backend

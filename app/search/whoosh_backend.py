@@ -7,19 +7,19 @@ import os
 import shutil
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from datetime import time as dtime
 from pathlib import Path
 
 from whoosh import index
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.query import And, DateRange, Every, Term
-from whoosh.support.charset import accent_map
 
 from app import content
 from app.search.backend import Hit, SearchQuery, SearchResult
@@ -27,10 +27,24 @@ from app.search.documents import Document
 
 log = logging.getLogger(__name__)
 
-# Unicode words in any script, lower-cased, accents folded (so "faktura" finds "fakturą" and "καλημερα" finds
-# "καλημέρα"), then English stemming: it only changes words with English endings, so other languages pass.
-ANALYZER = RegexTokenizer(r"\w+(?:[.'’]\w+)*") | LowercaseFilter() | CharsetFilter(accent_map) | StemFilter(lang="en")
-PLAIN = RegexTokenizer(r"\w+(?:[.'’]\w+)*") | LowercaseFilter() | CharsetFilter(accent_map)
+
+class FoldFilter(Filter):
+    """Case-fold and drop accents in any script: "faktura" finds "fakturą", "φορητος" finds "φορητός"."""
+
+    EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ß": "ss"})
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = unicodedata.normalize("NFKD", token.text.casefold().translate(self.EXTRA))
+            token.text = "".join(ch for ch in text if not unicodedata.combining(ch))
+            yield token
+
+
+# Unicode words in any script, folded, then English stemming: it only changes words with English endings,
+# so the other languages pass through unchanged.
+WORDS = RegexTokenizer(r"\w+(?:[.'’]\w+)*")
+ANALYZER = WORDS | FoldFilter() | StemFilter(lang="en")
+PLAIN = WORDS | FoldFilter()
 
 SCHEMA = Schema(
     id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
@@ -110,7 +124,12 @@ class WhooshBackend:
                 self._target = target
             return self._index
 
+    def missing(self) -> bool:
+        return not self.current.exists()
+
     def healthy(self) -> bool:
+        if self.missing():
+            return False
         try:
             with self._open().searcher() as searcher:
                 searcher.doc_count()
@@ -200,19 +219,23 @@ class WhooshBackend:
         with ix.searcher() as searcher:
             suggestion = None
             if text:
-                corrected = searcher.correct_query(parsed, text, maxdist=2)
-                if corrected.query != parsed and corrected.string.lower() != text.lower():
+                try:
+                    corrected = searcher.correct_query(parsed, text, maxdist=2)
+                except Exception:
+                    corrected = None
+                if corrected and corrected.query != parsed and corrected.string.lower() != text.lower():
                     suggestion = corrected.string
             kwargs = {"filter": self._filter(query), "terms": True}
             if query.sort == "newest" or not text:
                 kwargs["sortedby"] = "created"
                 kwargs["reverse"] = True
             page = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page, **kwargs)
-            page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
             page.results.formatter = FORMATTER
             hits = []
             for hit in page:
+                page.results.fragmenter = WholeFragmenter()  # the whole title, marked
                 title = hit.highlights("title") or _escape(hit["title"])
+                page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
                 snippet = hit.highlights("body", top=2) or _escape(hit.get("body", "")[:220])
                 answer = hit.highlights("best_answer") or _escape(hit.get("best_answer", "")[:200])
                 hits.append(

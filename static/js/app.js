@@ -125,7 +125,54 @@
     });
   }
 
+  // Similar existing questions while the title is typed (solved ones first): the answer may already exist.
+  function setUpSimilar(form) {
+    var box = document.getElementById("similar-questions");
+    var title = form.querySelector('[name="title"]');
+    if (!box || !title) return;
+    var list = box.querySelector("[data-similar-list]");
+    var timer = null;
+    var lastAsked = null;
+    function lookup() {
+      var text = title.value.trim();
+      if (text === lastAsked) return;
+      lastAsked = text;
+      if (text.length < 4) { box.hidden = true; return; }
+      fetch(box.getAttribute("data-similar-url") + "?title=" + encodeURIComponent(text), {
+        credentials: "same-origin", headers: { "Accept": "application/json" }
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (json) {
+          if (!json || title.value.trim() !== text) return;
+          while (list.firstChild) list.removeChild(list.firstChild);
+          json.questions.forEach(function (q) {
+            var item = document.createElement("li");
+            var link = document.createElement("a");
+            link.href = q.url;
+            link.textContent = q.title; // text, never HTML
+            link.setAttribute("dir", "auto");
+            item.appendChild(link);
+            if (q.solved) {
+              var badge = document.createElement("span");
+              badge.className = "badge badge-solved";
+              badge.textContent = box.getAttribute("data-solved-label") || "Solved";
+              item.appendChild(document.createTextNode(" "));
+              item.appendChild(badge);
+            }
+            list.appendChild(item);
+          });
+          box.hidden = json.questions.length === 0;
+        })
+        .catch(function () { /* suggestions are optional */ });
+    }
+    title.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 400);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpSimilar);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpPrivateHelpCheck);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-kudo]"), setUpKudo);
     Array.prototype.forEach.call(document.querySelectorAll("[data-preview-for]"), setUpPreview);
