@@ -71,6 +71,18 @@ class Config:
 
     PAGE_SIZE = 20
 
+    # Absolute links in e-mail and feeds.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # E-mail: with no MAIL_SERVER, mail is kept in the email_messages table and the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Nimbus Community <community@example.com>")
+    # What one support ticket costs the company, for the deflection estimate on the insights page.
+    TICKET_COST = float(os.environ.get("TICKET_COST", "12.0"))
+
 
 class DevelopmentConfig(Config):
     DEBUG = True

@@ -33,6 +33,7 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_errorhandlers(app)
     register_commands(app)
     register_search(app)
+    register_notifications(app)
     return app
 
 
@@ -46,6 +47,30 @@ def register_search(app: Flask) -> None:
     )
     if not app.testing:
         search.drain_app(app)  # rows left by a crash between commit and indexing
+
+
+def register_notifications(app: Flask) -> None:
+    """Links in e-mail, signed unsubscribe tokens, and mail delivered after the commit that queued it."""
+    from app.notifications import mail
+    from app.notifications import service as notifications
+
+    notifications.configure(app.config["PUBLIC_URL"], app.config["SECRET_KEY"])
+    app.extensions["agora_mail_sender"] = mail.make_sender(app.config)
+
+    def deliver(flags: dict) -> None:
+        if not flags.get("mail_dirty"):
+            return
+        from app.db import db
+
+        session = db.new_session()
+        try:
+            mail.deliver_pending(session, app.extensions["agora_mail_sender"])
+        except Exception:
+            app.logger.exception("mail delivery failed")
+        finally:
+            session.close()
+
+    app.extensions.setdefault("agora_after_commit", []).append(deliver)
 
 
 def register_extensions(app: Flask) -> None:
@@ -73,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
     from app.moderation.views import bp as moderation_bp
+    from app.notifications.views import bp as notifications_bp
     from app.reputation.views import bp as reputation_bp
     from app.search.views import bp as search_bp
 
@@ -82,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(escalation_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

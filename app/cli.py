@@ -137,6 +137,24 @@ def register_cli(app: Flask) -> None:
         if state.indexed != state.public_questions or state.pending:
             click.echo("The index is behind; it catches up on the next write, or run `flask search reindex`.")
 
+    mail_group = AppGroup("mail", help="E-mail about notifications.")
+    app.cli.add_command(mail_group)
+
+    @mail_group.command("send-digests")
+    def send_digests() -> None:
+        """Queue and send the daily digest to members who chose it (run it once a day from cron)."""
+        from app.notifications import mail
+        from app.notifications import service as notifications
+
+        session = db.new_session()
+        try:
+            count = notifications.send_digests(session)
+            session.commit()
+            delivered = mail.deliver_pending(session, app.extensions["agora_mail_sender"])
+        finally:
+            session.close()
+        click.echo(f"{count} digest(s) queued, {delivered} message(s) delivered.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no boards yet.")
     def seed_demo(if_empty: bool) -> None:

@@ -50,6 +50,19 @@ def rank_of(user) -> Rank:
     return rank_for(user.points or 0, user.solution_count or 0)
 
 
+def notification_text(note) -> str:
+    """A notification in the reader's language, from its kind and parameters."""
+    from flask_babel import gettext
+
+    from app.notifications.messages import render
+    from app.notifications.service import params_of
+
+    params = params_of(note)
+    if "title" in params and params["title"] == "a question that is now private":
+        params["title"] = gettext("a question that is now private")
+    return render(note.kind, params, translate=gettext) or note.text
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback`: never an open redirect."""
     if not target:
@@ -77,6 +90,7 @@ def register_web(app: Flask) -> None:
         get_locale=get_locale,
         rank_of=rank_of,
         badge_info=BADGE_BY_KEY,
+        notification_text=notification_text,
         current_user=current_user,  # also inside imported macros, which see no request context
     )
     app.jinja_env.filters["reltime"] = relative_time

@@ -66,8 +66,13 @@ ACCESS = {
     "escalation.assign": ("staff", False),
     "escalation.inbox": ("staff", False),
     "escalation.bulk_assign": ("staff", False),
-    "escalation.notification_list": ("member", False),
-    "escalation.notifications_read": ("member", False),
+    "notifications.notification_list": ("member", False),
+    "notifications.follow": ("member", False),
+    "notifications.email_settings": ("member", False),
+    "notifications.unsubscribe": ("visitor", False),
+    "notifications.board_feed": ("visitor", False),
+    "notifications.tag_feed": ("visitor", False),
+    "notifications.notifications_read": ("member", False),
     "search.search": ("visitor", False),
     "search.similar": ("visitor", False),
 }
@@ -77,6 +82,10 @@ OVERRIDES = {
     "forum.board": {"slug": "laptops"},
     "moderation.listening_rule": {"action": "toggle"},
     "escalation.move": {"action": "start"},
+    "notifications.follow": {"kind": "questions", "target_id": 1, "action": "follow"},
+    "notifications.unsubscribe": {"token": "not-a-valid-token"},
+    "notifications.board_feed": {"slug": "laptops"},
+    "notifications.tag_feed": {"tag": "battery"},
 }
 
 

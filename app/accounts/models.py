@@ -36,6 +36,9 @@ class User(Base):
     solution_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Cached count of unread notifications, so the bell costs no query on every page.
     unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # E-mail about notifications: "immediately", "daily" (a digest) or "never".
+    email_pref: Mapped[str] = mapped_column(String(16), default="immediately", server_default="immediately")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Suspended members can read but not post, give kudos or flag. No end date: until lifted.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -236,12 +236,7 @@ def _open_case(
     if draft.message.strip():
         _add_message(session, actor, case, _check_message(draft.message), internal=False)
     notifications.notify(
-        session,
-        question.author_id,
-        "case_opened",
-        str(_("Our support team opened private case #%(n)d about your question.", n=case.id)),
-        _case_link(case),
-        actor_id=actor.id,
+        session, question.author_id, "case_opened", {"case": case.id}, _case_link(case), actor_id=actor.id
     )
     return case
 
@@ -250,6 +245,7 @@ def _withdraw(session: Session, question: Question) -> None:
     """Out of public view: lists, counts and (through the outbox) the search index."""
     question.is_private = True
     search_outbox.enqueue(session, question.id)
+    notifications.forget_question(session, question.id, keep_user_id=question.author_id)
     if not question.is_hidden:
         session.execute(
             update(Board).where(Board.id == question.board_id).values(question_count=Board.question_count - 1)
@@ -352,12 +348,7 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
         if case.status == "new":
             _move(session, author, case, "start", workflow.STAFF)
         notifications.notify(
-            session,
-            case.customer_id,
-            "case_reply",
-            str(_("Our staff replied on your private case #%(n)d.", n=case.id)),
-            _case_link(case),
-            actor_id=author.id,
+            session, case.customer_id, "case_reply", {"case": case.id}, _case_link(case), actor_id=author.id
         )
     else:
         if case.status == "waiting_on_customer":
@@ -369,7 +360,7 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
                 session,
                 case.assignee_id,
                 "case_customer_reply",
-                str(_("The customer replied on case #%(n)d.", n=case.id)),
+                {"case": case.id},
                 _case_link(case),
                 actor_id=author.id,
             )
@@ -442,7 +433,7 @@ def transition(session: Session, actor: User, case_id: int, action: str, public_
             session,
             case.customer_id,
             "case_status",
-            str(_("Your private case #%(n)d %(what)s.", n=case.id, what=labels[action])),
+            {"case": case.id, "what": str(labels[action])},
             _case_link(case),
             actor_id=actor.id,
         )
@@ -493,12 +484,7 @@ def assign(session: Session, actor: User, case_id: int, assignee_username: str |
     )
     if assignee is not None:
         notifications.notify(
-            session,
-            assignee.id,
-            "case_assigned",
-            str(_("Case #%(n)d was assigned to you.", n=case.id)),
-            _case_link(case),
-            actor_id=actor.id,
+            session, assignee.id, "case_assigned", {"case": case.id}, _case_link(case), actor_id=actor.id
         )
     return case
 

@@ -12,7 +12,6 @@ from app.errors import NotFound, ValidationFailed
 from app.escalation import rules, service, workflow
 from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
 from app.forum import service as forum
-from app.notifications import service as notifications
 
 bp = Blueprint("escalation", __name__)
 
@@ -202,24 +201,3 @@ def bulk_assign():
     db.commit()
     flash(_("%(n)d case(s) assigned.", n=changed), "success")
     return redirect(url_for(".inbox"))
-
-
-@bp.get("/notifications")
-@access("member")
-def notification_list():
-    """Showing the list is reading it: the unread ones are marked read (and stay highlighted this once)."""
-    session = db.session()
-    items = notifications.recent(session, current_user)
-    unread = {item.id for item in items if item.read_at is None}
-    if unread:
-        notifications.mark_all_read(session, current_user)
-        db.commit()
-    return render_template("notifications/list.html", items=items, unread=unread)
-
-
-@bp.post("/notifications/read")
-@access("member")
-def notifications_read():
-    notifications.mark_all_read(db.session(), current_user)
-    db.commit()
-    return redirect(url_for(".notification_list"))

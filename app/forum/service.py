@@ -35,6 +35,7 @@ from app.forum.models import (
     question_tags,
 )
 from app.moderation import screening
+from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.search import outbox as search_outbox
 
@@ -212,6 +213,13 @@ def list_questions(
         rows = rows[:limit]
         next_cursor = Cursor(rows[-1].last_activity_at, rows[-1].id).encode()
     return QuestionPage(rows, next_cursor)
+
+
+def list_questions_with_bodies(
+    session: Session, board: Board | None = None, tag: str | None = None, limit: int = 30
+) -> list[Question]:
+    """The newest public questions of a board or tag (feeds): the same list, with the authors loaded."""
+    return list_questions(session, board=board, tag=tag, limit=limit).questions
 
 
 def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Question]:
@@ -428,7 +436,46 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
     )
     checked.raise_flags(session, question_id=question.id)
     search_outbox.enqueue(session, question.id)
+    _tell_about_question(session, author, board, question)
     return question
+
+
+def _question_link(question: Question, answer: Answer | None = None) -> str:
+    return f"/questions/{question.id}/{question.slug}" + (f"#answer-{answer.id}" if answer else "")
+
+
+def _tell_about_question(session: Session, author: User, board: Board, question: Question) -> None:
+    """The asker follows their question; the board's followers and anyone @mentioned hear of it."""
+    notifications.follow(session, author, question_id=question.id)
+    if question.is_private or question.is_hidden:
+        return
+    link = _question_link(question)
+    for user_id in notifications.follower_ids(session, board_id=board.id):
+        notifications.notify(
+            session, user_id, "new_question", {"board": board.name, "title": question.title}, link, actor_id=author.id
+        )
+    notifications.mentions(session, question.body_source, author, question.title, link, can_see=lambda user: True)
+
+
+def _tell_about_answer(session: Session, author: User, question: Question, answer: Answer) -> None:
+    """The answerer follows the thread; its followers and anyone @mentioned hear of the answer. A withdrawn
+    or hidden thread tells only its asker: the others can no longer see it."""
+    notifications.follow(session, author, question_id=question.id)
+    public = not question.is_private and not question.is_hidden
+    link = _question_link(question, answer)
+    followers = notifications.follower_ids(session, question_id=question.id)
+    for user_id in followers if public else [question.author_id]:
+        notifications.notify(
+            session, user_id, "new_answer", {"actor": author.name, "title": question.title}, link, actor_id=author.id
+        )
+    notifications.mentions(
+        session,
+        answer.body_source,
+        author,
+        question.title,
+        link,
+        can_see=lambda user: public or user.id == question.author_id or can(user, "moderate"),
+    )
 
 
 def post_answer(session: Session, author: User, question_id: int, draft: AnswerDraft) -> Answer:
@@ -459,6 +506,7 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     reputation.answer_posted(session, answer, question)
     checked.raise_flags(session, answer_id=answer.id)
     search_outbox.enqueue(session, question.id)
+    _tell_about_answer(session, author, question, answer)
     return answer
 
 

@@ -16,6 +16,7 @@ from app.escalation import service as escalation
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+from app.notifications import service as notifications
 from app.reputation import service as reputation
 
 bp = Blueprint("forum", __name__)
@@ -71,7 +72,8 @@ def board(slug: str):
     page = service.list_questions(session, board=board, limit=current_app.config["PAGE_SIZE"], **args)
     first_page = not args["after"] and args["filter"] == "all" and not args["tag"]
     pinned = service.pinned_questions(session, board) if first_page else []
-    return render_template("forum/questions.html", board=board, page=page, pinned=pinned, **args)
+    following = notifications.is_following(session, current_user, board_id=board.id)
+    return render_template("forum/questions.html", board=board, page=page, pinned=pinned, following=following, **args)
 
 
 @bp.get("/questions/<int:question_id>")
@@ -87,6 +89,7 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answers = service.answers_for(session, question, current_user)
     kudoed = reputation.kudoed_post_ids(session, current_user, question, answers)
+    following = notifications.is_following(session, current_user, question_id=question.id)
     form = answer_form or AnswerForm()
     preview = (
         content.render(service.screened_text(session, form.body.data))
@@ -94,7 +97,13 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         else None
     )
     return render_template(
-        "forum/question.html", question=question, answers=answers, form=form, preview=preview, kudoed=kudoed
+        "forum/question.html",
+        question=question,
+        answers=answers,
+        form=form,
+        preview=preview,
+        kudoed=kudoed,
+        following=following,
     ), status
 
 

@@ -22,6 +22,7 @@ from app.forum import activity
 from app.forum.models import Answer, Board, Question
 from app.moderation import listening
 from app.moderation.models import FLAG_NOTE_MAX, FLAG_REASONS, Flag, ListeningRule, ModerationAction
+from app.notifications import service as notifications
 from app.reputation import rules as reputation_rules
 from app.reputation import service as reputation
 from app.search import outbox as search_outbox
@@ -282,6 +283,15 @@ def _hide(session: Session, actor: User | None, post: Post, reason: str, resolve
     if resolve_flags:  # a hide by the flags themselves leaves them pending for a moderator's review
         _resolve_flags(session, actor, post, "actioned")
     audit(session, actor, "post_hidden", *_target(post), reason, before={"hidden": False}, after={"hidden": True})
+    thread = session.get(Question, post.question_id) if isinstance(post, Answer) else post
+    notifications.notify(
+        session,
+        post.author_id,
+        "hidden",
+        {"title": thread.title, "reason": reason},
+        f"/questions/{thread.id}",
+        actor_id=actor.id if actor else None,
+    )
 
 
 def _restore(session: Session, actor: User, post: Post, reason: str) -> None:

@@ -1,10 +1,10 @@
-"""In-app notifications."""
+"""In-app notifications, follows (questions and boards) and outgoing e-mail."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -12,12 +12,57 @@ from app.db import Base, UTCDateTime, utcnow
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user", "user_id", "id"),
+        Index("ix_notifications_group", "user_id", "group_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)  # written for its one reader; may name a private case
+    text: Mapped[str] = mapped_column(Text)  # English, for e-mail and as a fallback; may name a private case
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON: shown in the reader's language from `kind`
     link: Mapped[str] = mapped_column(String(300), default="")
+    # Unread notifications with the same key are folded into one ("3 people gave kudos to your answer").
+    group_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Subscription(Base):
+    """A member follows a question (new answers) or a board (new questions)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint("(question_id IS NULL) <> (board_id IS NULL)", name="exactly_one_target"),
+        UniqueConstraint("user_id", "question_id", name="uq_subscriptions_user_question"),
+        UniqueConstraint("user_id", "board_id", name="uq_subscriptions_user_board"),
+        Index("ix_subscriptions_question", "question_id"),
+        Index("ix_subscriptions_board", "board_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), nullable=True)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailMessage(Base):
+    """Every e-mail Agora sends. The default sender keeps them here (and in the log): nothing leaves the machine
+    unless SMTP is configured."""
+
+    __tablename__ = "email_messages"
+    __table_args__ = (Index("ix_email_messages_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | kept | failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,21 +1,205 @@
-"""Creating and reading in-app notifications; the member's unread count is kept on the user row."""
+"""Notifications: tell members what happened to them, in the app and by e-mail; follows; digests.
+
+Nobody is notified of their own action. Text is built from a kind and parameters, so it can be shown in each
+reader's language; an English copy is kept for e-mail.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.notifications.models import Notification
+from app.notifications.messages import render
+from app.notifications.models import EmailMessage, Notification, Subscription
+
+EMAIL_PREFS = ("immediately", "daily", "never")
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_-]{3,30})\b")
 
 
-def notify(session: Session, user_id: int, kind: str, text: str, link: str = "", actor_id: int | None = None) -> None:
-    """Tell one member something. Nobody is notified of their own action."""
-    if user_id == actor_id:
-        return
-    session.add(Notification(user_id=user_id, kind=kind, text=text, link=link, created_at=utcnow()))
+@dataclass
+class _Settings:
+    base_url: str = "http://127.0.0.1:5000"
+    secret: str = "not-configured"  # noqa: S105 - replaced by configure() at start-up
+
+
+settings = _Settings()
+
+
+def configure(base_url: str, secret: str) -> None:
+    settings.base_url, settings.secret = base_url.rstrip("/"), secret
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(settings.secret, salt="agora-unsubscribe")
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return _serializer().dumps({"u": user_id})
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The member a signed unsubscribe link belongs to, or None when it was tampered with."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return session.get(User, data.get("u")) if isinstance(data, dict) else None
+
+
+# --- notifying ----------------------------------------------------------------------------------
+
+
+def notify(
+    session: Session,
+    user_id: int,
+    kind: str,
+    params: dict | None = None,
+    link: str = "",
+    actor_id: int | None = None,
+    group_key: str | None = None,
+) -> Notification | None:
+    """Tell one member something. With `group_key`, an unread notification of the same key is folded into."""
+    if user_id is None or user_id == actor_id:
+        return None
+    params = dict(params or {})
+    now = utcnow()
+    if group_key:
+        existing = session.scalar(
+            select(Notification).where(
+                Notification.user_id == user_id, Notification.group_key == group_key, Notification.read_at.is_(None)
+            )
+        )
+        if existing is not None:
+            existing.count += 1
+            params["count"] = existing.count
+            existing.kind, existing.params = "kudos" if kind == "kudo" else kind, json.dumps(params, ensure_ascii=False)
+            existing.text, existing.created_at = render(existing.kind, params), now
+            return existing
+    note = Notification(
+        user_id=user_id,
+        kind=kind,
+        params=json.dumps(params, ensure_ascii=False),
+        text=render(kind, params),
+        link=link,
+        group_key=group_key,
+        count=1,
+        created_at=now,
+    )
+    session.add(note)
     session.execute(update(User).where(User.id == user_id).values(unread_notifications=User.unread_notifications + 1))
+    user = session.get(User, user_id)
+    if user is not None and user.email_pref == "immediately":
+        _queue_email(session, user, note.text, link)
+        note.emailed_at = now
+    return note
+
+
+def _email_footer(user: User) -> str:
+    return (
+        f"\n\n--\nYou get this because of your e-mail settings on the Nimbus Community.\n"
+        f"Change them: {settings.base_url}/settings/notifications\n"
+        f"Unsubscribe with one click: {settings.base_url}/unsubscribe/{unsubscribe_token(user.id)}\n"
+    )
+
+
+def _queue_email(session: Session, user: User, text: str, link: str) -> None:
+    body = f"Hello {user.name},\n\n{text}\n" + (f"\n{settings.base_url}{link}\n" if link else "") + _email_footer(user)
+    session.add(
+        EmailMessage(
+            user_id=user.id,
+            to_address=user.email,
+            subject=f"Nimbus Community: {text[:150]}",
+            body=body,
+            kind="immediate",
+            status="pending",
+            created_at=utcnow(),
+        )
+    )
+    session.info["mail_dirty"] = True
+
+
+def mentions(session: Session, text: str, actor: User, title: str, link: str, can_see) -> int:
+    """Notify members @mentioned in `text` who may see the thread; returns how many."""
+    names = {name.lower() for name in MENTION.findall(text)}
+    if not names:
+        return 0
+    notified = 0
+    for user in session.scalars(select(User).where(User.username_key.in_(names))):
+        if can_see(user) and notify(
+            session, user.id, "mention", {"actor": actor.name, "title": title}, link, actor_id=actor.id
+        ):
+            notified += 1
+    return notified
+
+
+def forget_question(session: Session, question_id: int, keep_user_id: int) -> int:
+    """A question went private: notifications that name it, for anyone but its asker, stop naming it."""
+    prefix = f"/questions/{question_id}"
+    notes = session.scalars(
+        select(Notification).where(
+            Notification.user_id != keep_user_id,
+            (Notification.link == prefix)
+            | Notification.link.like(f"{prefix}/%")
+            | Notification.link.like(f"{prefix}#%"),
+        )
+    )
+    changed = 0
+    for note in notes:
+        params = json.loads(note.params or "{}")
+        params["title"] = "a question that is now private"
+        note.params, note.text, note.link = json.dumps(params, ensure_ascii=False), render(note.kind, params), ""
+        changed += 1
+    return changed
+
+
+# --- follows ------------------------------------------------------------------------------------
+
+
+def follow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
+    """Follow a question or a board; True if this is new."""
+    column = Subscription.question_id if question_id is not None else Subscription.board_id
+    target = question_id if question_id is not None else board_id
+    if session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, column == target)):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Subscription(user_id=user.id, question_id=question_id, board_id=board_id, created_at=utcnow()))
+    except IntegrityError:
+        return False  # followed in a concurrent request
+    return True
+
+
+def unfollow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
+    column = Subscription.question_id if question_id is not None else Subscription.board_id
+    target = question_id if question_id is not None else board_id
+    result = session.execute(delete(Subscription).where(Subscription.user_id == user.id, column == target))
+    return bool(result.rowcount)
+
+
+def follower_ids(session: Session, *, question_id: int | None = None, board_id: int | None = None) -> list[int]:
+    column = Subscription.question_id if question_id is not None else Subscription.board_id
+    target = question_id if question_id is not None else board_id
+    return list(session.scalars(select(Subscription.user_id).where(column == target)))
+
+
+def is_following(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    column = Subscription.question_id if question_id is not None else Subscription.board_id
+    target = question_id if question_id is not None else board_id
+    return session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, column == target)) is not None
+
+
+# --- reading ------------------------------------------------------------------------------------
 
 
 def recent(session: Session, user: User, limit: int = 50) -> list[Notification]:
@@ -24,6 +208,13 @@ def recent(session: Session, user: User, limit: int = 50) -> list[Notification]:
             select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
         )
     )
+
+
+def params_of(note: Notification) -> dict:
+    try:
+        return json.loads(note.params or "{}")
+    except ValueError:
+        return {}
 
 
 def mark_all_read(session: Session, user: User) -> int:
@@ -36,16 +227,57 @@ def mark_all_read(session: Session, user: User) -> int:
     return result.rowcount or 0
 
 
-def mark_read(session: Session, user: User, notification_id: int) -> Notification | None:
-    """Mark one of the member's own notifications read (someone else's id finds nothing)."""
-    note = session.scalar(
-        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
-    )
-    if note is not None and note.read_at is None:
-        note.read_at = utcnow()
-        session.execute(
-            update(User)
-            .where(User.id == user.id, User.unread_notifications > 0)
-            .values(unread_notifications=User.unread_notifications - 1)
+def set_email_pref(session: Session, user: User, pref: str) -> None:
+    if pref not in EMAIL_PREFS:
+        from app.errors import ValidationFailed
+
+        raise ValidationFailed("Choose how often we e-mail you.", "email_pref")
+    user.email_pref = pref
+
+
+# --- digests ------------------------------------------------------------------------------------
+
+
+def send_digests(session: Session, now: datetime | None = None) -> int:
+    """One e-mail per member on the daily digest with unread notifications not yet e-mailed; returns how many."""
+    now = now or utcnow()
+    sent = 0
+    members = session.scalars(select(User).where(User.email_pref == "daily"))
+    for user in members:
+        if user.last_digest_at and now - user.last_digest_at < timedelta(hours=20):
+            continue  # at most one a day, even if the command runs twice
+        notes = list(
+            session.scalars(
+                select(Notification)
+                .where(
+                    Notification.user_id == user.id, Notification.read_at.is_(None), Notification.emailed_at.is_(None)
+                )
+                .order_by(Notification.id)
+            )
         )
-    return note
+        user.last_digest_at = now
+        if not notes:
+            continue
+        lines = "\n".join(
+            f"- {note.text}" + (f"\n  {settings.base_url}{note.link}" if note.link else "") for note in notes
+        )
+        body = f"Hello {user.name},\n\nHere is what happened on the Nimbus Community:\n\n{lines}\n" + _email_footer(
+            user
+        )
+        subject = f"Nimbus Community: {len(notes)} update{'s' if len(notes) != 1 else ''} for you"
+        session.add(
+            EmailMessage(
+                user_id=user.id,
+                to_address=user.email,
+                subject=subject,
+                body=body,
+                kind="digest",
+                status="pending",
+                created_at=now,
+            )
+        )
+        for note in notes:
+            note.emailed_at = now
+        sent += 1
+    session.info["mail_dirty"] = True
+    return sent

@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.forum import activity
 from app.forum.models import Answer, Question
+from app.notifications import service as notifications
 from app.reputation import rules
 from app.reputation.models import Kudo, PointEvent, UserBadge
 from app.search import outbox as search_outbox
@@ -63,6 +64,7 @@ def record(
     )
     if exists is not None or delta == 0:
         return None
+    before = session.execute(select(User.points, User.solution_count).where(User.id == user_id)).one_or_none()
     event = PointEvent(
         user_id=user_id,
         delta=delta,
@@ -75,6 +77,10 @@ def record(
     )
     session.add(event)
     session.execute(update(User).where(User.id == user_id).values(points=User.points + delta))
+    if before is not None:
+        old, new = rules.rank_for(*before), rules.rank_for(before[0] + delta, before[1])
+        if rules.RANKS.index(new) > rules.RANKS.index(old):
+            notifications.notify(session, user_id, "rank", {"rank": new.name}, "/superfans")
     _check_rank_badges(session, user_id)
     return event
 
@@ -176,6 +182,17 @@ def give_kudo(session: Session, giver: User, kind: str, post_id: int) -> Post:
     points = max(0, min(points, rules.POINTS.kudo_points_per_day - received_today))
     record(session, post.author_id, points, "kudo_received", f"kudo:{kudo.token}", actor_id=giver.id, **_post_ref(post))
 
+    question = session.get(Question, post.question_id) if isinstance(post, Answer) else post
+    anchor = f"#answer-{post.id}" if isinstance(post, Answer) else ""
+    notifications.notify(
+        session,
+        post.author_id,
+        "kudo",
+        {"actor": giver.name, "title": question.title},
+        f"/questions/{question.id}/{question.slug}{anchor}",
+        actor_id=giver.id,
+        group_key=f"kudos:{kind}:{post.id}",
+    )
     if isinstance(post, Answer):
         if post.kudos_count >= rules.POPULAR_ANSWER_KUDOS:
             _award(session, post.author_id, "popular-answer")
@@ -264,6 +281,14 @@ def accept_answer(session: Session, actor: User, question_id: int, answer_id: in
                 answer_id=answer.id,
                 actor_id=actor.id,
             )
+        notifications.notify(
+            session,
+            answer.author_id,
+            "accepted",
+            {"title": question.title},
+            f"/questions/{question.id}/{question.slug}#answer-{answer.id}",
+            actor_id=actor.id,
+        )
         _check_solution_badges(session, answer.author_id)
         _check_fast_responder(session, answer.author_id)
     return answer
@@ -358,6 +383,7 @@ def _award(session: Session, user_id: int, badge: str) -> bool:
         return False
     session.add(UserBadge(user_id=user_id, badge=badge, awarded_at=utcnow()))
     session.flush()
+    notifications.notify(session, user_id, "badge", {"badge": rules.BADGE_BY_KEY[badge].name}, "/badges")
     return True
 
 

@@ -1,0 +1,1 @@
+"""Community insights: the staff dashboard of answer times, solutions, escalations and deflection."""

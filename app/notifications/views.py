@@ -1,0 +1,157 @@
+"""Notifications, follows, e-mail settings, one-click unsubscribe, and Atom feeds of public questions."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice
+from wtforms.validators import DataRequired
+
+from app import content
+from app.auth.access import access
+from app.db import db
+from app.forum import service as forum
+from app.notifications import service
+from app.web import safe_next
+
+bp = Blueprint("notifications", __name__)
+
+
+class EmailSettingsForm(FlaskForm):
+    email_pref = RadioField(
+        choices=[SelectChoice("immediately", ""), SelectChoice("daily", ""), SelectChoice("never", "")],
+        validators=[DataRequired()],
+    )
+
+
+@bp.get("/notifications")
+@access("member")
+def notification_list():
+    """Showing the list is reading it: the unread ones are marked read (and stay highlighted this once)."""
+    session = db.session()
+    items = service.recent(session, current_user)
+    unread = {item.id for item in items if item.read_at is None}
+    if unread:
+        service.mark_all_read(session, current_user)
+        db.commit()
+    return render_template("notifications/list.html", items=items, unread=unread)
+
+
+@bp.post("/notifications/read")
+@access("member")
+def notifications_read():
+    service.mark_all_read(db.session(), current_user)
+    db.commit()
+    return redirect(url_for(".notification_list"))
+
+
+@bp.post("/<any(questions, boards):kind>/<int:target_id>/<any(follow, unfollow):action>")
+@access("member")
+def follow(kind: str, target_id: int, action: str):
+    session = db.session()
+    if kind == "questions":
+        forum.access_question(session, current_user, target_id)  # 404 for what the member can't see
+        target = {"question_id": target_id}
+    else:
+        if not any(board.id == target_id for board in forum.list_boards(session)):
+            abort(404)
+        target = {"board_id": target_id}
+    (service.follow if action == "follow" else service.unfollow)(session, current_user, **target)
+    db.commit()
+    flash(
+        _("You follow it now: you'll hear about new posts.") if action == "follow" else _("You no longer follow it."),
+        "success",
+    )
+    fallback = url_for("forum.question", question_id=target_id) if kind == "questions" else url_for("forum.index")
+    return redirect(safe_next(request.form.get("next"), fallback))
+
+
+@bp.route("/settings/notifications", methods=["GET", "POST"])
+@access("member")
+def email_settings():
+    form = EmailSettingsForm(data={"email_pref": current_user.email_pref} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        service.set_email_pref(db.session(), current_user, form.email_pref.data)
+        db.commit()
+        flash(_("Your e-mail settings are saved."), "success")
+        return redirect(url_for(".email_settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("notifications/settings.html", form=form), status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@access("visitor")
+def unsubscribe(token: str):
+    """The link in every e-mail: signed with the app's key, so nobody can unsubscribe someone else."""
+    session = db.session()
+    user = service.user_for_token(session, token)
+    if user is None:
+        return render_template("notifications/unsubscribe.html", user=None, done=False), 400
+    if request.method == "POST":
+        service.set_email_pref(session, user, "never")
+        db.commit()
+        return render_template("notifications/unsubscribe.html", user=user, done=True)
+    return render_template("notifications/unsubscribe.html", user=user, done=False)
+
+
+# --- feeds --------------------------------------------------------------------------------------
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _atom(title: str, self_url: str, html_url: str, questions) -> Response:
+    """An Atom feed of public questions (lists never hold hidden or withdrawn ones)."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = base + self_url
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + self_url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base + html_url)
+    newest = max((q.last_activity_at for q in questions), default=None)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (newest or forum.utcnow()).astimezone(UTC).isoformat()
+    for question in questions:
+        url = base + url_for("forum.question", question_id=question.id, slug=question.slug)
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = question.title
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = url
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=url)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = question.last_activity_at.astimezone(UTC).isoformat()
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = question.created_at.astimezone(UTC).isoformat()
+        author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = question.author.name
+        for tag in question.tags:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=tag.name)
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/feeds/boards/<slug>.atom")
+@access("visitor")
+def board_feed(slug: str):
+    session = db.session()
+    board = forum.get_board(session, slug)
+    page = forum.list_questions_with_bodies(session, board=board, limit=30)
+    return _atom(
+        _("%(board)s — Nimbus Community", board=board.name), request.path, url_for("forum.board", slug=board.slug), page
+    )
+
+
+@bp.get("/feeds/tags/<tag>.atom")
+@access("visitor")
+def tag_feed(tag: str):
+    name = content.normalize_tag(tag)
+    if not content.TAG_PATTERN.match(name):
+        abort(404)
+    page = forum.list_questions_with_bodies(db.session(), tag=name, limit=30)
+    return _atom(
+        _("Questions tagged %(tag)s — Nimbus Community", tag=name),
+        request.path,
+        url_for("forum.questions", tag=name),
+        page,
+    )
