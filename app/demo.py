@@ -56,6 +56,7 @@ def seed(session: Session) -> dict[str, int]:
     _backdate_points(session)
     _backdate_members(session)
     _flag_a_few(session, users)
+    _open_a_case(session, users)
     return {"boards": len(BOARDS), "members": len(USERS), "questions": len(QUESTIONS), "answers": answer_count}
 
 
@@ -97,6 +98,27 @@ def _flag_a_few(session: Session, users: dict[str, User]) -> None:
     ):
         if reporter.id != answer.author_id:
             moderation.flag_post(session, reporter, "answer", answer.id, reason, note)
+
+
+def _open_a_case(session: Session, users: dict[str, User]) -> None:
+    """A billing question taken private, so the staff inbox and "My cases" have something to show."""
+    from app.escalation import service as escalation
+
+    moderator = next(u for u in users.values() if u.role == "moderator")
+    staff = next(u for u in users.values() if u.role == "staff")
+    billing = session.scalars(
+        select(Question).join(Board, Board.id == Question.board_id).where(Board.slug == "billing-accounts")
+        .order_by(Question.id)
+    ).first()
+    if billing is None:
+        return
+    case = escalation.escalate(session, moderator, billing.id, escalation.EscalationDraft(
+        "billing", "high", "Our billing team has taken this to a private conversation with the member."
+    ))
+    escalation.post_message(session, staff, case.id,
+                            "Hello! I can see your account. Could you confirm the last four digits of the card used?")
+    escalation.post_message(session, moderator, case.id, "Member has posted about billing before; be thorough.",
+                            internal=True)
 
 
 def _backdate_points(session: Session) -> None:
