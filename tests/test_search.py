@@ -317,3 +317,16 @@ def test_bad_queries_get_a_clear_page_never_a_500(search_app, s, forum_data, url
     assert text in body
     assert "<script>alert(1)" not in body
     assert s.scalar(select(func.count()).select_from(Question)) == 3  # the table is still there
+
+
+def test_hyphenated_words_match_their_joined_spelling(tmp_path, postgres_schema):
+    app = make_app(tmp_path, postgres_schema)
+    with app.app_context():
+        engine = db.engine
+    session = Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"))
+    make_question(session, make_user(session), make_board(session), title="Wi-Fi drops when the e-mail app syncs")
+    drain(app)
+    assert len(find(app, session, "wifi")) == 1 and len(find(app, session, "email")) == 1
+    found = search.search(session, app.extensions["agora_search"], SearchQuery(text="wifi drops"))
+    assert found.result.suggestion is None  # something matched: no "did you mean"
+    session.close()

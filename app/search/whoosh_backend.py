@@ -35,14 +35,15 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
-            text = unicodedata.normalize("NFKD", token.text.casefold().translate(self.EXTRA))
+            # "Wi-Fi" and "wifi", "e-mail" and "email" are the same word to a reader.
+            text = unicodedata.normalize("NFKD", token.text.casefold().translate(self.EXTRA).replace("-", ""))
             token.text = "".join(ch for ch in text if not unicodedata.combining(ch))
             yield token
 
 
 # Unicode words in any script, folded, then English stemming: it only changes words with English endings,
 # so the other languages pass through unchanged.
-WORDS = RegexTokenizer(r"\w+(?:[.'’]\w+)*")
+WORDS = RegexTokenizer(r"\w+(?:[-.'’]\w+)*")
 ANALYZER = WORDS | FoldFilter() | StemFilter(lang="en")
 PLAIN = WORDS | FoldFilter()
 
@@ -218,19 +219,14 @@ class WhooshBackend:
         parsed = parser.parse(text) if text else Every()
         with ix.searcher() as searcher:
             suggestion = None
-            if text:
-                try:
-                    corrected = searcher.correct_query(parsed, text, maxdist=2)
-                except Exception:
-                    corrected = None
-                if corrected and corrected.query != parsed and corrected.string.lower() != text.lower():
-                    suggestion = corrected.string
             kwargs = {"filter": self._filter(query), "terms": True}
             if query.sort == "newest" or not text:
                 kwargs["sortedby"] = "created"
                 kwargs["reverse"] = True
             page = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page, **kwargs)
             page.results.formatter = FORMATTER
+            if text and page.total == 0:
+                suggestion = self._suggest(searcher, parsed, text)
             hits = []
             for hit in page:
                 page.results.fragmenter = WholeFragmenter()  # the whole title, marked
@@ -242,6 +238,17 @@ class WhooshBackend:
                     Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
                 )
             return SearchResult(hits, page.total, suggestion)
+
+    @staticmethod
+    def _suggest(searcher, parsed, text: str) -> str | None:
+        """ "Did you mean": only when nothing matched, from the index's own words."""
+        try:
+            corrected = searcher.correct_query(parsed, text, maxdist=2)
+        except Exception:
+            return None
+        if corrected.query == parsed or corrected.string.lower() == text.lower():
+            return None
+        return corrected.string
 
     def similar(self, title: str, limit: int = 5) -> list[int]:
         """Questions whose title or text share words with a draft title; solved ones first."""
