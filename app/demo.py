@@ -107,18 +107,30 @@ def _open_a_case(session: Session, users: dict[str, User]) -> None:
     moderator = next(u for u in users.values() if u.role == "moderator")
     staff = next(u for u in users.values() if u.role == "staff")
     billing = session.scalars(
-        select(Question).join(Board, Board.id == Question.board_id).where(Board.slug == "billing-accounts")
+        select(Question)
+        .join(Board, Board.id == Question.board_id)
+        .where(Board.slug == "billing-accounts")
         .order_by(Question.id)
     ).first()
     if billing is None:
         return
-    case = escalation.escalate(session, moderator, billing.id, escalation.EscalationDraft(
-        "billing", "high", "Our billing team has taken this to a private conversation with the member."
-    ))
-    escalation.post_message(session, staff, case.id,
-                            "Hello! I can see your account. Could you confirm the last four digits of the card used?")
-    escalation.post_message(session, moderator, case.id, "Member has posted about billing before; be thorough.",
-                            internal=True)
+    case = escalation.escalate(
+        session,
+        moderator,
+        billing.id,
+        escalation.EscalationDraft(
+            "billing", "high", "Our billing team has taken this to a private conversation with the member."
+        ),
+    )
+    escalation.post_message(
+        session,
+        staff,
+        case.id,
+        "Hello! I can see your account. Could you confirm the last four digits of the card used?",
+    )
+    escalation.post_message(
+        session, moderator, case.id, "Member has posted about billing before; be thorough.", internal=True
+    )
 
 
 def _backdate_points(session: Session) -> None:

@@ -63,6 +63,15 @@ def notification_text(note) -> str:
     return render(note.kind, params, translate=gettext) or note.text
 
 
+def form_error(form, error) -> None:
+    """Show a service's ValidationFailed on the form field it names (or on the form), keeping what was typed."""
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback`: never an open redirect."""
     if not target:

@@ -15,7 +15,7 @@ from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.forum import service as forum
 from app.reputation import service as reputation
-from app.web import safe_next
+from app.web import form_error, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -36,14 +36,6 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _field_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @access("visitor")
 @limiter.limit(_register_limit, methods=["POST"])
@@ -61,7 +53,7 @@ def register():
         try:
             user = service.register(db.session(), data)
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             login_user(user)
@@ -125,7 +117,7 @@ def settings():
         try:
             service.update_profile(db.session(), current_user, update)
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("Your profile is saved."), "success")

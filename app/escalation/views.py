@@ -12,16 +12,9 @@ from app.errors import NotFound, ValidationFailed
 from app.escalation import rules, service, workflow
 from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
 from app.forum import service as forum
+from app.web import form_error
 
 bp = Blueprint("escalation", __name__)
-
-
-def _field_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _draft(form, message: str = "") -> service.EscalationDraft:
@@ -44,7 +37,7 @@ def escalate(question_id: int):
         try:
             case = service.escalate(session, current_user, question_id, _draft(form))
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("Case #%(n)d opened for staff.", n=case.id), "success")
@@ -63,7 +56,7 @@ def private_help(question_id: int):
         try:
             case = service.request_private_help(session, current_user, question_id, _draft(form, form.message.data))
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("Our support team has your request. You'll hear from them here."), "success")
@@ -119,7 +112,7 @@ def reply(case_id: int):
         try:
             service.post_message(session, current_user, case_id, form.body.data)
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
@@ -136,7 +129,7 @@ def note(case_id: int):
         try:
             service.post_message(session, current_user, case_id, form.body.data, internal=True)
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))

@@ -18,20 +18,13 @@ from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
 from app.notifications import service as notifications
 from app.reputation import service as reputation
+from app.web import form_error
 
 bp = Blueprint("forum", __name__)
 
 
 def _post_limit() -> str:
     return limit_for("POST_RATE_LIMIT")
-
-
-def _field_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field or "", None)
-    target = field.errors if field is not None else form.form_errors
-    if isinstance(target, tuple):  # WTForms leaves errors as a tuple before validation ran
-        field.errors = target = list(target)
-    target.append(error.message)
 
 
 def _board_choices(form: QuestionForm) -> None:
@@ -145,7 +138,7 @@ def ask():
                 db.commit()
                 return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
     confirming = bool(keywords or similar)
     status = 422 if request.method == "POST" and preview is None and not confirming else 200
     return render_template(
@@ -184,7 +177,7 @@ def answer(question_id: int):
         try:
             answer = service.post_answer(db.session(), current_user, question_id, service.AnswerDraft(form.body.data))
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             return redirect(
@@ -228,7 +221,7 @@ def edit_question(question_id: int):
                 db.commit()
                 return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
     status = 422 if request.method == "POST" and preview is None else 200
     return render_template("forum/edit_question.html", form=form, question=question, preview=preview), status
 
@@ -257,7 +250,7 @@ def edit_answer(answer_id: int):
                     )
                 )
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
     status = 422 if request.method == "POST" and preview is None else 200
     return render_template("forum/edit_answer.html", form=form, answer=answer, preview=preview), status
 

@@ -305,12 +305,14 @@ def dashboard(
                 _count_if(Answer.is_staff.is_(True)),
                 _count_if(accepted),
             )
+            .select_from(Answer)
             .join(Question, Question.id == Answer.question_id)
             .where(*asked, Answer.is_hidden.is_(False))
         ).one()
     )
     solution_times = (
         select(seconds_between(Question.created_at, Answer.accepted_at).label("seconds"))
+        .select_from(Answer)
         .join(Question, Question.id == Answer.question_id)
         .where(*asked, Answer.is_hidden.is_(False), accepted)
     )
@@ -418,9 +420,11 @@ def _weekly(session: Session, window: Window) -> dict[str, list[WeekPoint]]:
 
     # The week is computed once in a subquery and grouped on outside: PostgreSQL cannot match a GROUP BY
     # expression holding bound parameters against the same expression in the select list.
-    weekly_questions = select(
-        _week_of(Question.created_at, now).label("week"), Question.is_solved.label("solved")
-    ).where(*asked).subquery()
+    weekly_questions = (
+        select(_week_of(Question.created_at, now).label("week"), Question.is_solved.label("solved"))
+        .where(*asked)
+        .subquery()
+    )
     questions = {
         week: (int(n), int(solved or 0))
         for week, n, solved in session.execute(
@@ -432,10 +436,14 @@ def _weekly(session: Session, window: Window) -> dict[str, list[WeekPoint]]:
 
     # One median per week in one pass: rank each week's waits with window functions (SQLite >= 3.25 and
     # PostgreSQL) and keep the nearest-rank middle one, rather than twelve ORDER BY ... OFFSET statements.
-    weekly_waits = select(
-        _week_of(Question.created_at, now).label("week"),
-        seconds_between(Question.created_at, Question.first_answer_at).label("seconds"),
-    ).where(*asked, Question.first_answer_at.is_not(None)).subquery()
+    weekly_waits = (
+        select(
+            _week_of(Question.created_at, now).label("week"),
+            seconds_between(Question.created_at, Question.first_answer_at).label("seconds"),
+        )
+        .where(*asked, Question.first_answer_at.is_not(None))
+        .subquery()
+    )
     ranked = select(
         weekly_waits.c.week,
         weekly_waits.c.seconds,
@@ -452,9 +460,10 @@ def _weekly(session: Session, window: Window) -> dict[str, list[WeekPoint]]:
     weekly_cases = _opened(
         since, now, board, select(_week_of(Case.opened_at, now).label("week")).select_from(Case)
     ).subquery()
-    cases = dict(
-        session.execute(select(weekly_cases.c.week, func.count()).group_by(weekly_cases.c.week)).tuples().all()
-    )
+    cases = {
+        week: int(n)
+        for week, n in session.execute(select(weekly_cases.c.week, func.count()).group_by(weekly_cases.c.week))
+    }
 
     starts = [(week, now - timedelta(days=7 * (week + 1))) for week in reversed(range(WEEKS))]  # oldest first
     return {

@@ -57,7 +57,11 @@ def _charts(report: service.Dashboard) -> list[tuple[str, Markup, list[tuple[str
         show = formats.get(key, format_decimal)
         no_data = _("no data")
         svg = charts.bar_chart(
-            points, chart_id=chart_id, title=full_title, description=str(description), format_value=show,
+            points,
+            chart_id=chart_id,
+            title=full_title,
+            description=str(description),
+            format_value=show,
             no_data=no_data,
         )
         drawn.append((full_title, svg, [(label, no_data if value is None else show(value)) for label, value in points]))

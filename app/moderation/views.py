@@ -19,6 +19,7 @@ from app.forum import service as forum
 from app.forum.models import Answer
 from app.moderation import service
 from app.moderation.forms import DuplicateForm, FlagForm, HideForm, MoveForm, ReasonForm, RuleForm, SuspendForm
+from app.web import form_error
 
 bp = Blueprint("moderation", __name__)
 
@@ -33,14 +34,6 @@ def queue_count() -> dict:
 
 def _flag_limit() -> str:
     return limit_for("FLAG_RATE_LIMIT")
-
-
-def _field_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _question_url(post) -> str:
@@ -64,7 +57,7 @@ def flag(kind: str, post_id: int):
         try:
             service.flag_post(session, current_user, kind, post_id, form.reason.data, form.note.data or "")
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("Thanks. The moderators will take a look."), "success")
@@ -178,7 +171,7 @@ def move(question_id: int):
         try:
             service.move_question(db.session(), current_user, question_id, form.board.data, form.reason.data or "")
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("Question moved."), "success")
@@ -204,7 +197,7 @@ def duplicate(question_id: int):
                     db.session(), current_user, question_id, int(match.group(1)), form.reason.data or ""
                 )
             except ValidationFailed as error:
-                _field_error(form, error)
+                form_error(form, error)
             else:
                 db.commit()
                 flash(_("Closed as a duplicate."), "success")
@@ -248,7 +241,7 @@ def member(username: str):
         try:
             service.suspend(session, current_user, username, days, form.reason.data)
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("%(name)s is suspended.", name=user.name), "success")
@@ -292,7 +285,7 @@ def listening_rules():
         try:
             service.add_rule(session, current_user, draft)
         except ValidationFailed as error:
-            _field_error(form, error)
+            form_error(form, error)
         else:
             db.commit()
             flash(_("Rule added."), "success")
