@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
+    from app.insights.views import bp as insights_bp
     from app.moderation.views import bp as moderation_bp
     from app.notifications.views import bp as notifications_bp
     from app.reputation.views import bp as reputation_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(escalation_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(insights_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -75,6 +75,9 @@ ACCESS = {
     "notifications.notifications_read": ("member", False),
     "search.search": ("visitor", False),
     "search.similar": ("visitor", False),
+    "insights.dashboard": ("staff", False),
+    "insights.export": ("staff", False),
+    "insights.unanswered": ("staff", False),
 }
 ROLES = ("visitor", "member", "moderator", "staff", "admin")
 # Route arguments that differ from the shared ones for one endpoint.
