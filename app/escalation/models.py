@@ -22,6 +22,7 @@ class Case(Base):
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         Index("ix_cases_customer", "customer_id", "id"),
         Index("ix_cases_question", "question_id"),
+        Index("ix_cases_opened", "opened_at"),  # insights: cases opened in a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

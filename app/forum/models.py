@@ -66,6 +66,9 @@ class Question(Base):
         # Board lists: newest activity first, keyset-paginated on (last_activity_at, id).
         Index("ix_questions_board_activity", "board_id", "last_activity_at", "id"),
         Index("ix_questions_activity", "last_activity_at", "id"),
+        # Insights: questions asked in a period, overall and per board.
+        Index("ix_questions_created", "created_at"),
+        Index("ix_questions_board_created", "board_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

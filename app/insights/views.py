@@ -41,6 +41,11 @@ def duration(seconds: float | None) -> str:
     return _("%(n)s days", n=format_decimal(round(seconds / 86400, 1)))
 
 
+def money(amount: float) -> str:
+    """An amount in the deployment's currency, which the dashboard does not name: a plain number."""
+    return format_decimal(amount, "#,##0.00")
+
+
 def percent(share: float | None) -> str:
     return "—" if share is None else format_percent(share, "#,##0.#%")
 
@@ -68,13 +73,17 @@ def _charts(report: service.Dashboard) -> list[tuple[str, Markup, list[tuple[str
     return drawn
 
 
+def _ticket_cost() -> float:
+    """What one support ticket costs this deployment (config, so the service stays free of Flask)."""
+    return float(current_app.config.get("TICKET_COST", 12.0))
+
+
 @bp.get("/insights")
 @access("staff")
 def dashboard():
     query = service.InsightsQuery.from_args(request.args)
-    cost = float(current_app.config.get("TICKET_COST", 12.0))
     session = db.session()
-    report = service.dashboard(session, current_user, query, ticket_cost=cost)
+    report = service.dashboard(session, current_user, query, ticket_cost=_ticket_cost())
     return render_template(
         "insights/dashboard.html",
         report=report,
@@ -84,6 +93,8 @@ def dashboard():
         charts=_charts(report),
         duration=duration,
         percent=percent,
+        number=format_decimal,
+        money=money,
         category_labels=service.CATEGORY_LABELS,
     )
 
@@ -92,8 +103,7 @@ def dashboard():
 @access("staff")
 def export():
     query = service.InsightsQuery.from_args(request.args)
-    cost = float(current_app.config.get("TICKET_COST", 12.0))
-    report = service.dashboard(db.session(), current_user, query, ticket_cost=cost)
+    report = service.dashboard(db.session(), current_user, query, ticket_cost=_ticket_cost())
     # The slug is an admin's text: keep only safe characters in a header value.
     board = re.sub(r"[^a-z0-9-]+", "-", report.window.board.slug.lower()) if report.window.board else "all"
     filename = f"insights-{report.window.now:%Y-%m-%d}-{report.window.days}d-{board}.csv"

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -170,12 +171,15 @@ def follow(session: Session, user: User, *, question_id: int | None = None, boar
     target = question_id if question_id is not None else board_id
     if session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, column == target)):
         return False
-    try:
-        with session.begin_nested():
-            session.add(Subscription(user_id=user.id, question_id=question_id, board_id=board_id, created_at=utcnow()))
-    except IntegrityError:
-        return False  # followed in a concurrent request
-    return True
+    # ON CONFLICT DO NOTHING: a concurrent follow of the same thing is not an error (and, unlike a savepoint,
+    # works in every transaction mode on both databases).
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = session.execute(
+        dialect_insert(Subscription)
+        .values(user_id=user.id, question_id=question_id, board_id=board_id, created_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)
 
 
 def unfollow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
