@@ -21,7 +21,7 @@ MESSAGES: dict[str, str] = {
     "case_opened": N_("Our support team opened private case #%(case)s about your question."),
     "case_reply": N_("Our staff replied on your private case #%(case)s."),
     "case_customer_reply": N_("The customer replied on case #%(case)s."),
-    "case_status": N_("Your private case #%(case)s changed: %(what)s."),
+    "case_status": N_("Your private case #%(case)s %(what)s."),
     "case_assigned": N_("Case #%(case)s was assigned to you."),
 }
 
