@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_datetime, format_timedelta, get_locale
+from babel import dates
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from app.auth.permissions import can
@@ -34,16 +35,25 @@ def text_direction() -> str:
     return "rtl" if str(get_locale()).split("_")[0] in current_app.config["RTL_LANGUAGES"] else "ltr"
 
 
+def _locale():
+    """The reader's Babel locale, resolved once per request (each timestamp on a page needs it)."""
+    locale = g.get("_agora_locale")
+    if locale is None:
+        locale = g._agora_locale = get_locale()
+    return locale
+
+
 def relative_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1)
+    return dates.format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1, locale=_locale())
 
 
 def absolute_time(value: datetime | None) -> str:
+    """Medium date and time in UTC (the site's timezone), in the reader's language."""
     if value is None:
         return ""
-    return format_datetime(value, "medium")
+    return dates.format_datetime(value, "medium", tzinfo=UTC, locale=_locale())
 
 
 def rank_of(user) -> Rank:
@@ -83,7 +93,20 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def _request_translations():
+    """The reader's catalogue, looked up once per request (a page calls gettext a few hundred times)."""
+    translations = g.get("_agora_translations")
+    if translations is None:
+        translations = g._agora_translations = get_translations()
+    return translations
+
+
 def register_web(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        lambda text: _request_translations().ugettext(text),
+        lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
