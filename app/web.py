@@ -107,6 +107,7 @@ def register_web(app: Flask) -> None:
         lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),
         newstyle=True,
     )
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

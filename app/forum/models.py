@@ -69,6 +69,8 @@ class Question(Base):
         # Insights: questions asked in a period, overall and per board.
         Index("ix_questions_created", "created_at"),
         Index("ix_questions_board_created", "board_id", "created_at"),
+        # A board's pinned threads (its first page); without it, that query walks the whole board.
+        Index("ix_questions_board_pinned", "board_id", "is_pinned"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
