@@ -330,3 +330,13 @@ def test_hyphenated_words_match_their_joined_spelling(tmp_path, postgres_schema)
     found = search.search(session, app.extensions["agora_search"], SearchQuery(text="wifi drops"))
     assert found.result.suggestion is None  # something matched: no "did you mean"
     session.close()
+
+
+def test_a_filtered_search_counts_only_what_the_filter_lets_through(search_app, s, forum_data):
+    drain(search_app)
+    backend = search_app.extensions["agora_search"]
+    filtered = search.search(s, backend, SearchQuery(text="battery", board="broadband"))
+    assert filtered.result.total == len(filtered.questions) == 1
+    if search_app.config["SEARCH_BACKEND"] == "whoosh":
+        suggestion = search.search(s, backend, SearchQuery(text="baterry")).result.suggestion
+        assert suggestion == "battery"  # a whole word of the index, not a stem

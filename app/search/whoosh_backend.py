@@ -16,6 +16,7 @@ from pathlib import Path
 from whoosh import index
 from whoosh.analysis import Filter, RegexTokenizer, StemFilter
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
@@ -121,7 +122,9 @@ class WhooshBackend:
                 log.warning("search index missing at %s: started an empty one", self.current)
             target = os.readlink(self.current)
             if self._index is None or target != self._target:
-                self._index = index.open_dir(str(self.current))
+                # Without mmap: with it, Whoosh copies each part of the segment file into memory on every
+                # searcher and writer it opens (~150 ms a search on 500k posts; 1 ms without).
+                self._index = FileStorage(str(self.current), supports_mmap=False).open_index()
                 self._target = target
             return self._index
 
@@ -219,7 +222,8 @@ class WhooshBackend:
         parsed = parser.parse(text) if text else Every()
         with ix.searcher() as searcher:
             suggestion = None
-            kwargs = {"filter": self._filter(query), "terms": True}
+            # No terms=True: with it, a filtered search reported the unfiltered total.
+            kwargs = {"filter": self._filter(query)}
             if query.sort == "newest" or not text:
                 kwargs["sortedby"] = "created"
                 kwargs["reverse"] = True
@@ -241,14 +245,23 @@ class WhooshBackend:
 
     @staticmethod
     def _suggest(searcher, parsed, text: str) -> str | None:
-        """ "Did you mean": only when nothing matched, from the index's own words."""
-        try:
-            corrected = searcher.correct_query(parsed, text, maxdist=2)
-        except Exception:
-            return None
-        if corrected.query == parsed or corrected.string.lower() == text.lower():
-            return None
-        return corrected.string
+        """ "Did you mean", only when nothing matched: each word no document contains is replaced by the
+        closest word of the index's own (unstemmed) spelling words; correcting stemmed terms suggested
+        half-words ("bateria" for "baterry")."""
+        reader = searcher.ixreader
+        words, changed = [], False
+        for word in (token.text for token in PLAIN(text)):
+            stems = [token.text for token in ANALYZER(word)]
+            known = any(reader.frequency(field, stem) for field in ("title", "body", "answers") for stem in stems)
+            if known or len(word) < 3 or not word.isalpha():
+                words.append(word)
+                continue
+            found = searcher.suggest("title", word, limit=1, maxdist=2, prefix=1) or searcher.suggest(
+                "body", word, limit=1, maxdist=2, prefix=1
+            )
+            words.append(found[0] if found else word)
+            changed = changed or bool(found)
+        return " ".join(words) if changed else None
 
     def similar(self, title: str, limit: int = 5) -> list[int]:
         """Questions whose title or text share words with a draft title; solved ones first."""
