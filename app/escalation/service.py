@@ -378,6 +378,16 @@ def _role(user: User, case: Case) -> str:
     raise PermissionDenied(_("Only staff move a case along."))
 
 
+def available_moves(user: User, case: Case) -> list[workflow.Move]:
+    """The workflow steps `user` may take now (the case page's buttons). A customer's reply moves a waiting case
+    by itself, so it is not a button; moderators see cases but do not move them."""
+    try:
+        role = _role(user, case)
+    except PermissionDenied:
+        return []
+    return [move for move in workflow.allowed(case.status, role) if move.action != "customer_reply"]
+
+
 def _move(session: Session, actor: User, case: Case, action: str, role: str) -> None:
     try:
         new = workflow.next_state(case.status, action, role)

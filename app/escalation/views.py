@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.auth.access import access
 from app.db import db
 from app.errors import NotFound, ValidationFailed
-from app.escalation import rules, service, workflow
+from app.escalation import rules, service
 from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
 from app.forum import service as forum
 from app.web import form_error
@@ -77,13 +77,7 @@ def _render_case(case, status: int = 200, **forms):
     forms.setdefault("note_form", NoteForm(prefix="note"))
     forms.setdefault("resolve_form", ResolveForm())
     forms.setdefault("assign_form", AssignForm())
-    role = (
-        workflow.STAFF
-        if current_user.role in ("staff", "admin")
-        else (workflow.CUSTOMER if current_user.id == case.customer_id else None)
-    )
-    # A customer's reply moves a waiting case by itself; it is not a button.
-    moves = [m for m in workflow.allowed(case.status, role) if m.action != "customer_reply"] if role else []
+    moves = service.available_moves(current_user, case)
     return render_template(
         "escalation/case.html",
         case=case,

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import content
 from app.accounts.models import User
-from app.auth.permissions import can, is_member, is_owner, require
+from app.auth.permissions import can, is_member, is_owner, is_staff, require
 from app.db import utcnow
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.forum import activity
@@ -488,7 +488,7 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
         body_source=checked.body,
         body_html=content.render(checked.body),
         render_version=content.RENDER_VERSION,
-        is_staff=author.role in ("staff", "admin"),
+        is_staff=is_staff(author),
         kudos_count=0,
         created_at=now,
     )
