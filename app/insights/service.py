@@ -30,8 +30,7 @@ from app.errors import BadRequest
 from app.escalation import rules
 from app.escalation.models import Case
 from app.forum.models import Answer, Board, Question
-from app.reputation.models import PointEvent
-from app.reputation.service import STAFF_ROLES
+from app.reputation import service as reputation
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -383,24 +382,10 @@ def _case_figures(session: Session, window: Window) -> CaseFigures:
 
 
 def _top_helpers(session: Session, window: Window) -> list[tuple[User, int]]:
-    """Members by the points they earned in the period, staff and admins left out: reputation.top_helpers'
-    rule, over this period rather than its fixed week or month. Over all boards, as on the public leaderboard:
-    a point event names a post, not a board, and joining every event of 90 days to its answer and question
-    to find the board costs more than all the other figures together (see bench/insights.py)."""
-    totals = (
-        select(PointEvent.user_id, func.sum(PointEvent.delta).label("earned"))
-        .where(PointEvent.created_at >= window.since, PointEvent.created_at < window.now)
-        .group_by(PointEvent.user_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(User, totals.c.earned)
-        .join(totals, totals.c.user_id == User.id)
-        .where(User.role.not_in(STAFF_ROLES), totals.c.earned > 0)
-        .order_by(totals.c.earned.desc(), User.id)
-        .limit(TOP_HELPERS)
-    )
-    return [(user, int(points)) for user, points in rows]
+    """The leaderboard's rule over this period. Over all boards, as on the public leaderboard: a point event
+    names a post, not a board, and joining every event of 90 days to its post to find the board costs more
+    than all the other figures together (see bench/insights.py)."""
+    return reputation.earned_between(session, window.since, window.now, TOP_HELPERS)
 
 
 # --- weekly series ------------------------------------------------------------------------------

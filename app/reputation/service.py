@@ -520,9 +520,15 @@ def top_helpers(session: Session, period: str = "week", limit: int = 20) -> list
         )
         return [(user, points) for user, points in rows]
     now = utcnow()
+    return earned_between(session, now - span, now, limit)
+
+
+def earned_between(session: Session, since: datetime, until: datetime, limit: int = 20) -> list[tuple[User, int]]:
+    """Members by the points they earned in [since, until), staff and admins left out (leaderboards, insights).
+    Bounded on both sides, so SQLite walks the (created_at, user_id) index instead of every event."""
     earned = (
         select(PointEvent.user_id, func.sum(PointEvent.delta).label("earned"))
-        .where(PointEvent.created_at.between(now - span, now))  # two-sided: SQLite then uses the index
+        .where(PointEvent.created_at >= since, PointEvent.created_at < until)
         .group_by(PointEvent.user_id)
         .subquery()
     )
