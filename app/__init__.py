@@ -62,13 +62,11 @@ def register_notifications(app: Flask) -> None:
             return
         from app.db import db
 
-        session = db.new_session()
         try:
-            mail.deliver_pending(session, app.extensions["agora_mail_sender"])
+            with db.scope() as session:
+                mail.deliver_pending(session, app.extensions["agora_mail_sender"])
         except Exception:
             app.logger.exception("mail delivery failed")
-        finally:
-            session.close()
 
     app.extensions.setdefault("agora_after_commit", []).append(deliver)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -11,6 +14,15 @@ from app.db import db
 from app.errors import DomainError
 
 
+@contextmanager
+def _refusals_as_cli_errors() -> Iterator[None]:
+    """A service's refusal (taken name, weak password, unknown role) ends the command with its message."""
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("create-admin")
     @click.option("--username", prompt=True)
@@ -18,14 +30,9 @@ def register_cli(app: Flask) -> None:
     @click.password_option()
     def create_admin(username: str, email: str, password: str) -> None:
         """Create an administrator account."""
-        session = db.new_session()
-        try:
+        with db.scope() as session, _refusals_as_cli_errors():
             user = accounts.register(session, accounts.Registration(username, email, password), role="admin")
             session.commit()
-        except DomainError as error:
-            raise click.ClickException(str(error.message)) from None
-        finally:
-            session.close()
         click.echo(f"Created admin {user.username}.")
 
     @app.cli.command("set-role")
@@ -33,14 +40,9 @@ def register_cli(app: Flask) -> None:
     @click.argument("role", type=click.Choice(["member", "moderator", "staff", "admin"]))
     def set_role(username: str, role: str) -> None:
         """Give USERNAME the ROLE (member, moderator, staff or admin)."""
-        session = db.new_session()
-        try:
+        with db.scope() as session, _refusals_as_cli_errors():
             user = accounts.set_role(session, username, role)
             session.commit()
-        except DomainError as error:
-            raise click.ClickException(str(error.message)) from None
-        finally:
-            session.close()
         click.echo(f"{user.username} is now {role}.")
 
     points = AppGroup("points", help="Check and repair the cached points totals against the ledger.")
@@ -51,11 +53,8 @@ def register_cli(app: Flask) -> None:
         """Report every member whose cached points or solution count differ from the data (exit 1 if any)."""
         from app.reputation import service as reputation
 
-        session = db.new_session(write=False)
-        try:
+        with db.scope(write=False) as session:
             drifts = reputation.verify(session)
-        finally:
-            session.close()
         for drift in drifts:
             click.echo(f"{drift.username}: {drift.field} cached {drift.cached}, actual {drift.actual}")
         if drifts:
@@ -67,12 +66,9 @@ def register_cli(app: Flask) -> None:
         """Set every cached total from the ledger and the accepted solutions."""
         from app.reputation import service as reputation
 
-        session = db.new_session()
-        try:
+        with db.scope() as session:
             repaired = reputation.recompute(session)
             session.commit()
-        finally:
-            session.close()
         click.echo(f"Repaired {repaired} member(s).")
 
     cases = AppGroup("cases", help="Private support cases.")
@@ -83,8 +79,7 @@ def register_cli(app: Flask) -> None:
         """Print the cases past their response target (for a cron job); exit 1 when there are any."""
         from app.escalation import service as escalation
 
-        session = db.new_session(write=False)
-        try:
+        with db.scope(write=False) as session:
             overdue = escalation.overdue_cases(session)
             for case in overdue:
                 assignee = case.assignee.username if case.assignee else "unassigned"
@@ -92,8 +87,6 @@ def register_cli(app: Flask) -> None:
                     f"#{case.id}\t{case.status}\t{case.category}/{case.priority}\tdue {case.due_at:%Y-%m-%d %H:%M} UTC"
                     f"\t{assignee}"
                 )
-        finally:
-            session.close()
         if overdue:
             raise click.ClickException(f"{len(overdue)} overdue case(s).")
         click.echo("No overdue cases.")
@@ -110,14 +103,10 @@ def register_cli(app: Flask) -> None:
         from app.search import service as search
 
         backend = app.extensions["agora_search"]
-        reader, writer = db.new_session(write=False), db.new_session(write=True)
-        try:
+        with db.scope(write=False) as reader, db.scope(write=True) as writer:
             total = reader.scalar(select(func.count()).select_from(Question)) or 0
             with click.progressbar(length=total, label="Indexing questions") as bar:
                 count = search.reindex(reader, writer, backend, progress=bar.update)
-        finally:
-            reader.close()
-            writer.close()
         click.echo(f"Indexed {count} public questions ({backend.name}).")
 
     @search_group.command("status")
@@ -125,11 +114,8 @@ def register_cli(app: Flask) -> None:
         """Documents in the index against public questions in the database, and pending outbox rows."""
         from app.search import service as search
 
-        session = db.new_session(write=False)
-        try:
+        with db.scope(write=False) as session:
             state = search.status(session, app.extensions["agora_search"])
-        finally:
-            session.close()
         click.echo(f"backend: {state.backend}")
         click.echo(f"indexed documents: {state.indexed}")
         click.echo(f"public questions:  {state.public_questions}")
@@ -146,13 +132,10 @@ def register_cli(app: Flask) -> None:
         from app.notifications import mail
         from app.notifications import service as notifications
 
-        session = db.new_session()
-        try:
+        with db.scope() as session:
             count = notifications.send_digests(session)
             session.commit()
             delivered = mail.deliver_pending(session, app.extensions["agora_mail_sender"])
-        finally:
-            session.close()
         click.echo(f"{count} digest(s) queued, {delivered} message(s) delivered.")
 
     @app.cli.command("seed-demo")
@@ -161,8 +144,7 @@ def register_cli(app: Flask) -> None:
         """Load the demo community (boards, members in every role, questions and answers)."""
         from app import demo
 
-        session = db.new_session()
-        try:
+        with db.scope() as session:
             if if_empty and demo.is_seeded(session):
                 click.echo("Demo data already present; not seeding again.")
             else:
@@ -173,5 +155,3 @@ def register_cli(app: Flask) -> None:
                 search.drain_app(app)
                 click.echo("Seeded demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
             click.echo(demo.logins_text(session))
-        finally:
-            session.close()

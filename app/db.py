@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -109,6 +111,15 @@ class Database:
         """A session outside a request (CLI, tests); the caller closes it."""
         bound = self._bound()
         return (bound.writer if write else bound.reader)()
+
+    @contextmanager
+    def scope(self, write: bool = True) -> Iterator[Session]:
+        """A session outside a request (CLI, after-commit work), closed when the block ends."""
+        session = self.new_session(write=write)
+        try:
+            yield session
+        finally:
+            session.close()
 
     def session(self) -> Session:
         """The current request's session: read transactions for GET, write transactions otherwise."""

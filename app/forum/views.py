@@ -31,6 +31,16 @@ def _board_choices(form: QuestionForm) -> None:
     form.board.choices = [SelectChoice(b.slug, b.name) for b in service.list_boards(db.session())]
 
 
+def _question_draft(form: QuestionForm) -> service.QuestionDraft:
+    """The asked or edited question, parsed from its form (tags normalised; ValidationFailed if bad)."""
+    return service.QuestionDraft(
+        board_slug=form.board.data,
+        title=form.title.data,
+        body=form.body.data,
+        tags=service.parse_tags(form.tags.data or ""),
+    )
+
+
 def _list_args() -> dict:
     return {
         "filter": request.args.get("filter", "all"),
@@ -114,12 +124,7 @@ def ask():
     similar: list = []
     if form.validate_on_submit():
         try:
-            draft = service.QuestionDraft(
-                board_slug=form.board.data,
-                title=form.title.data,
-                body=form.body.data,
-                tags=service.parse_tags(form.tags.data or ""),
-            )
+            draft = _question_draft(form)
             if form.preview.data:
                 preview = content.render(service.screened_text(db.session(), draft.body))
             elif request.form.get("ask_private"):
@@ -208,12 +213,7 @@ def edit_question(question_id: int):
     preview = None
     if form.validate_on_submit():
         try:
-            draft = service.QuestionDraft(
-                board_slug=form.board.data,
-                title=form.title.data,
-                body=form.body.data,
-                tags=service.parse_tags(form.tags.data or ""),
-            )
+            draft = _question_draft(form)
             if form.preview.data:
                 preview = content.render(service.screened_text(db.session(), draft.body))
             else:

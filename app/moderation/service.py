@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from app.accounts import service as accounts
 from app.accounts.models import User
 from app.auth.permissions import require
 from app.db import utcnow
@@ -487,9 +488,7 @@ def merge_answers(session: Session, actor: User, question_id: int) -> Question:
 
 
 def suspend(session: Session, actor: User, username: str, days: int | None, reason: str) -> User:
-    target = session.scalar(select(User).where(User.username_key == (username or "").lower()))
-    if target is None:
-        raise NotFound(_("No member has that name."))
+    target = accounts.user_by_username(session, username or "")
     require(actor, "suspend", target, _("You can't suspend this member."))
     if days is not None and days not in SUSPENSION_DAYS:
         raise ValidationFailed(_("Choose how long the suspension lasts."), "days")
@@ -513,9 +512,7 @@ def suspend(session: Session, actor: User, username: str, days: int | None, reas
 
 
 def unsuspend(session: Session, actor: User, username: str, reason: str = "") -> User:
-    target = session.scalar(select(User).where(User.username_key == (username or "").lower()))
-    if target is None:
-        raise NotFound(_("No member has that name."))
+    target = accounts.user_by_username(session, username or "")
     require(actor, "suspend", target, _("You can't change this member's suspension."))
     if not target.is_suspended():
         raise Conflict(_("That member is not suspended."))

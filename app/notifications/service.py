@@ -165,11 +165,16 @@ def forget_question(session: Session, question_id: int, keep_user_id: int) -> in
 # --- follows ------------------------------------------------------------------------------------
 
 
+def _followed(question_id: int | None, board_id: int | None):
+    """The condition picking subscriptions to this question, or else to this board."""
+    if question_id is not None:
+        return Subscription.question_id == question_id
+    return Subscription.board_id == board_id
+
+
 def follow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
     """Follow a question or a board; True if this is new."""
-    column = Subscription.question_id if question_id is not None else Subscription.board_id
-    target = question_id if question_id is not None else board_id
-    if session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, column == target)):
+    if session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, _followed(question_id, board_id))):
         return False
     # ON CONFLICT DO NOTHING: a concurrent follow of the same thing is not an error (and, unlike a savepoint,
     # works in every transaction mode on both databases).
@@ -183,24 +188,21 @@ def follow(session: Session, user: User, *, question_id: int | None = None, boar
 
 
 def unfollow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
-    column = Subscription.question_id if question_id is not None else Subscription.board_id
-    target = question_id if question_id is not None else board_id
-    result = session.execute(delete(Subscription).where(Subscription.user_id == user.id, column == target))
+    result = session.execute(
+        delete(Subscription).where(Subscription.user_id == user.id, _followed(question_id, board_id))
+    )
     return bool(result.rowcount)
 
 
 def follower_ids(session: Session, *, question_id: int | None = None, board_id: int | None = None) -> list[int]:
-    column = Subscription.question_id if question_id is not None else Subscription.board_id
-    target = question_id if question_id is not None else board_id
-    return list(session.scalars(select(Subscription.user_id).where(column == target)))
+    return list(session.scalars(select(Subscription.user_id).where(_followed(question_id, board_id))))
 
 
 def is_following(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    column = Subscription.question_id if question_id is not None else Subscription.board_id
-    target = question_id if question_id is not None else board_id
-    return session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, column == target)) is not None
+    condition = _followed(question_id, board_id)
+    return session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, condition)) is not None
 
 
 # --- reading ------------------------------------------------------------------------------------

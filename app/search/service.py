@@ -55,12 +55,8 @@ def drain_app(app: Flask) -> int:
 
     try:
         with app.app_context():
-            reader, writer = db.new_session(write=False), db.new_session(write=True)
-            try:
+            with db.scope(write=False) as reader, db.scope(write=True) as writer:
                 return drain(reader, writer, app.extensions["agora_search"])
-            finally:
-                reader.close()
-                writer.close()
     except Exception:
         log.exception("applying the search outbox failed; the rows wait for the next drain")
         return 0
@@ -135,9 +131,5 @@ def ensure_ready(app: Flask) -> None:
     log.warning("rebuilding the search index from the database")
     backend.reset()
     with app.app_context():
-        reader, writer = db.new_session(write=False), db.new_session(write=True)
-        try:
+        with db.scope(write=False) as reader, db.scope(write=True) as writer:
             reindex(reader, writer, backend)
-        finally:
-            reader.close()
-            writer.close()
