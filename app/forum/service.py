@@ -449,10 +449,10 @@ def _tell_about_question(session: Session, author: User, board: Board, question:
     if question.is_private or question.is_hidden:
         return
     link = _question_link(question)
-    for user_id in notifications.follower_ids(session, board_id=board.id):
-        notifications.notify(
-            session, user_id, "new_question", {"board": board.name, "title": question.title}, link, actor_id=author.id
-        )
+    followers = notifications.follower_ids(session, board_id=board.id)
+    notifications.notify_many(
+        session, followers, "new_question", {"board": board.name, "title": question.title}, link, actor_id=author.id
+    )
     notifications.mentions(session, question.body_source, author, question.title, link, can_see=lambda user: True)
 
 
@@ -463,10 +463,14 @@ def _tell_about_answer(session: Session, author: User, question: Question, answe
     public = not question.is_private and not question.is_hidden
     link = _question_link(question, answer)
     followers = notifications.follower_ids(session, question_id=question.id)
-    for user_id in followers if public else [question.author_id]:
-        notifications.notify(
-            session, user_id, "new_answer", {"actor": author.name, "title": question.title}, link, actor_id=author.id
-        )
+    notifications.notify_many(
+        session,
+        followers if public else [question.author_id],
+        "new_answer",
+        {"actor": author.name, "title": question.title},
+        link,
+        actor_id=author.id,
+    )
     notifications.mentions(
         session,
         answer.body_source,
