@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app.escalation import service as escalation
+from app.notifications.models import Notification
 from tests.factories import make_answer, make_board, make_question, make_user
 
 # endpoint -> (least role, owner-checked). A new route must be added here or this file fails.
@@ -73,6 +75,7 @@ ACCESS = {
     "notifications.board_feed": ("visitor", False),
     "notifications.tag_feed": ("visitor", False),
     "notifications.notifications_read": ("member", False),
+    "notifications.open_notification": ("member", True),
     "search.search": ("visitor", False),
     "search.similar": ("visitor", False),
     "insights.dashboard": ("staff", False),
@@ -112,6 +115,7 @@ def world(session):
     escalator = make_user(session, "escalator", role="moderator")
     case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))
     session.commit()
+    notification = session.scalar(select(Notification.id).where(Notification.user_id == owner.id))
     values = {
         "question_id": question.id,
         "answer_id": answer.id,
@@ -124,6 +128,7 @@ def world(session):
         "rule_id": 1,
         "key": "card",
         "case_id": case.id,
+        "notification_id": notification,
     }
     return owner, values
 
@@ -160,7 +165,9 @@ def test_owner_routes_refuse_other_members_and_allow_the_owner(app, client, sess
         _level, owner_checked = ACCESS[endpoint]
         if owner_checked and endpoint != "accounts.settings":
             # A private case is not even admitted to exist for someone else (ids are not secrets).
-            private = endpoint.startswith("escalation.") and endpoint != "escalation.private_help"
+            private = endpoint == "notifications.open_notification" or (
+                endpoint.startswith("escalation.") and endpoint != "escalation.private_help"
+            )
             assert _call(client, method, url).status_code == (404 if private else 403), (endpoint, method)
     login_as(owner)
     for endpoint, method, url in _requests(app, values):
@@ -193,3 +200,43 @@ def test_each_role_reaches_exactly_the_routes_its_level_allows(app, client, sess
             assert response.status_code == 302 and "/login?next=" in response.headers["Location"], where
         else:
             assert response.status_code == 403, where
+
+
+@pytest.fixture
+def writes(app):
+    """Every INSERT, UPDATE or DELETE the app's engine sends while the test runs."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = app.extensions["agora_db"].engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            seen.append(statement.split("\n")[0][:120])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_changes_anything(app, client, session, world, login_as, writes, role):
+    """A GET can be sent by anyone's browser without asking (an image in a post, a prefetch): no GET
+    handler may write to the database, whoever sends it."""
+    owner, values = world
+    user = None if role == "visitor" else owner if role == "member" else make_user(session, f"as_{role}", role=role)
+    if user is not None:
+        login_as(user)
+    client.get("/search?q=laptop")  # a first search may build the index from the database: not a GET's doing
+    writes.clear()
+    changed = []
+    for endpoint, method, url in _requests(app, values):
+        if method != "GET":
+            continue
+        response = client.get(url)
+        assert response.status_code < 500, (endpoint, url, response.status_code)
+        if writes:
+            changed.append((endpoint, url, list(writes)))
+            writes.clear()
+    assert changed == []

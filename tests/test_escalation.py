@@ -362,14 +362,17 @@ def test_ask_form_can_send_the_question_to_staff_privately(client, session, peop
     assert board.question_count == 1  # only the public question from the fixture counts
 
 
-def test_notifications_page_marks_what_it_shows_as_read(client, session, people, case, login_as):
+def test_reading_notifications_changes_nothing_until_a_post(client, session, people, case, login_as):
     customer = people[1]
     login_as(customer)
     assert 'class="count"' in client.get("/").get_data(as_text=True)  # the bell shows the unread count
     page = client.get("/notifications").get_data(as_text=True)
-    assert f"private case #{case.id}" in page and "is-unread" in page  # highlighted this once
+    assert f"private case #{case.id}" in page and "is-unread" in page
+    session.refresh(customer)
+    assert customer.unread_notifications > 0  # a GET (even an <img> in someone's post) marks nothing read
+    assert "is-unread" in client.get("/notifications").get_data(as_text=True)
+    assert client.form_post("/notifications/read").status_code == 302
     session.refresh(customer)
     assert customer.unread_notifications == 0
     assert "is-unread" not in client.get("/notifications").get_data(as_text=True)
     assert 'class="count"' not in client.get("/").get_data(as_text=True)
-    assert client.form_post("/notifications/read").status_code == 302

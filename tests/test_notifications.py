@@ -181,3 +181,36 @@ def test_atom_feeds_list_public_questions_only(client, session, cast):
         assert public.title in titles and secret.title not in titles
     assert client.get("/feeds/boards/nope.atom").status_code == 404
     assert client.get("/feeds/tags/<script>.atom").status_code == 404
+
+
+def test_opening_a_notification_is_a_post_that_marks_only_that_one_read(client, session, cast, login_as):
+    board, asker, helper, bystander = cast
+    question = make_question(session, asker, board)
+    make_answer(session, helper, question)
+    make_answer(session, bystander, question, body="Me too, and the BIOS update fixed it.")
+    first, second = session.scalars(
+        select(Notification).where(Notification.user_id == asker.id).order_by(Notification.id)
+    ).all()
+    login_as(asker)
+    # An image in someone's post pointing at the page is only a GET: nothing is marked read.
+    client.get("/notifications")
+    session.refresh(asker)
+    assert asker.unread_notifications == 2
+    response = client.form_post(f"/notifications/{first.id}/open")
+    assert response.status_code == 302 and response.headers["Location"] == first.link
+    session.refresh(first), session.refresh(second), session.refresh(asker)
+    assert first.read_at is not None and second.read_at is None and asker.unread_notifications == 1
+    client.form_post(f"/notifications/{first.id}/open")  # opening it again counts nothing twice
+    session.refresh(asker)
+    assert asker.unread_notifications == 1
+
+
+def test_nobody_opens_another_members_notification(client, session, cast, login_as):
+    board, asker, helper, _bystander = cast
+    make_answer(session, helper, make_question(session, asker, board))
+    note = session.scalar(select(Notification).where(Notification.user_id == asker.id))
+    login_as(helper)
+    assert client.form_post(f"/notifications/{note.id}/open").status_code == 404
+    assert client.get(f"/notifications/{note.id}/open").status_code == 405
+    session.refresh(note)
+    assert note.read_at is None

@@ -11,14 +11,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import utcnow
+from app.errors import NotFound
 from app.notifications.messages import render
 from app.notifications.models import EmailMessage, Notification, Subscription
 
@@ -244,6 +246,19 @@ def mark_all_read(session: Session, user: User) -> int:
     )
     session.execute(update(User).where(User.id == user.id).values(unread_notifications=0))
     return result.rowcount or 0
+
+
+def mark_read(session: Session, user: User, notification_id: int) -> Notification:
+    """One of the member's own notifications, marked read; anyone else's is NotFound (ids are not secrets)."""
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound(_("No such notification."))
+    if note.read_at is None:
+        note.read_at = utcnow()
+        unread = User.unread_notifications
+        fewer = case((unread > 0, unread - 1), else_=0)
+        session.execute(update(User).where(User.id == user.id).values(unread_notifications=fewer))
+    return note
 
 
 def set_email_pref(session: Session, user: User, pref: str) -> None:

@@ -32,14 +32,10 @@ class EmailSettingsForm(FlaskForm):
 @bp.get("/notifications")
 @access("member")
 def notification_list():
-    """Showing the list is reading it: the unread ones are marked read (and stay highlighted this once)."""
-    session = db.session()
-    items = service.recent(session, current_user)
-    unread = {item.id for item in items if item.read_at is None}
-    if unread:
-        service.mark_all_read(session, current_user)
-        db.commit()
-    return render_template("notifications/list.html", items=items, unread=unread)
+    """Reading the list changes nothing: a GET can be triggered by any page (an image in a post), so marking
+    read takes a POST, by the "Mark all as read" button or by opening one notification."""
+    items = service.recent(db.session(), current_user)
+    return render_template("notifications/list.html", items=items, unread={i.id for i in items if i.read_at is None})
 
 
 @bp.post("/notifications/read")
@@ -48,6 +44,15 @@ def notifications_read():
     service.mark_all_read(db.session(), current_user)
     db.commit()
     return redirect(url_for(".notification_list"))
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@access("member", owner=True)
+def open_notification(notification_id: int):
+    """Mark one notification read and go where it points (only ever a path on this site)."""
+    note = service.mark_read(db.session(), current_user, notification_id)
+    db.commit()
+    return redirect(safe_next(note.link, url_for(".notification_list")))
 
 
 @bp.post("/<any(questions, boards):kind>/<int:target_id>/<any(follow, unfollow):action>")
