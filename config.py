@@ -80,6 +80,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Nimbus Community <community@example.com>")
+    # Moderators see that a private case exists, its status and public note; only when they are the company's
+    # employees may they read its conversation and internal notes (many communities' moderators are volunteers).
+    CASE_CONTENT_FOR_MODERATORS = _bool("CASE_CONTENT_FOR_MODERATORS", False)
     # What one support ticket costs the company, for the deflection estimate on the insights page.
     TICKET_COST = float(os.environ.get("TICKET_COST", "12.0"))
 

@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
-from app.auth.permissions import can
+from app.auth.permissions import can, moderators_are_employees
 from app.reputation.rules import BADGE_BY_KEY, Rank, rank_for
 
 CONTENT_SECURITY_POLICY = (
@@ -119,6 +119,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         can=can,
+        moderators_read_cases=moderators_are_employees,
         text_direction=text_direction,
         get_locale=get_locale,
         rank_of=rank_of,

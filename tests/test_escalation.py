@@ -168,17 +168,35 @@ def test_staff_reply_starts_the_case_and_sets_first_response(session, people, ca
     assert kinds == ["case_opened", "case_reply"]
 
 
-def test_internal_notes_are_for_staff_and_moderators_only(session, people, case):
+def test_internal_notes_are_for_staff_only_by_default(session, people, case):
     _board, customer, _stranger, moderator, staff, _staff2, _question = people
-    with pytest.raises(PermissionDenied):
-        escalation.post_message(session, customer, case.id, "let me see notes", internal=True)
-    escalation.post_message(session, moderator, case.id, "Customer was rude earlier.", internal=True)
+    for outsider in (customer, moderator):  # moderators are often volunteer members
+        with pytest.raises(PermissionDenied):
+            escalation.post_message(session, outsider, case.id, "let me see notes", internal=True)
+    escalation.post_message(session, staff, case.id, "Customer was rude earlier.", internal=True)
     escalation.post_message(session, staff, case.id, "Refund approved.")
     session.commit()
     seen_by_customer = [m.body_source for m in escalation.messages_for(session, customer, case)]
     seen_by_staff = [m.body_source for m in escalation.messages_for(session, staff, case)]
     assert seen_by_customer == ["Refund approved."]
     assert seen_by_staff == ["Customer was rude earlier.", "Refund approved."]
+    assert escalation.messages_for(session, moderator, case) == []  # they see that the case exists, no more
+    with pytest.raises(PermissionDenied):
+        escalation.post_message(session, moderator, case.id, "I'm a moderator, let me help.")
+
+
+def test_moderators_who_are_employees_read_cases_and_write_notes(app, session, people, case):
+    _board, customer, _stranger, moderator, staff, _staff2, _question = people
+    app.config["CASE_CONTENT_FOR_MODERATORS"] = True
+    with app.app_context():
+        escalation.post_message(session, moderator, case.id, "Customer was rude earlier.", internal=True)
+        escalation.post_message(session, staff, case.id, "Refund approved.")
+        session.commit()
+        seen_by_moderator = [m.body_source for m in escalation.messages_for(session, moderator, case)]
+        with pytest.raises(PermissionDenied):  # the conversation itself stays between customer and staff
+            escalation.post_message(session, moderator, case.id, "Hello from a moderator.")
+    assert seen_by_moderator == ["Customer was rude earlier.", "Refund approved."]
+    assert [m.body_source for m in escalation.messages_for(session, customer, case)] == ["Refund approved."]
 
 
 def test_strangers_get_not_found_for_a_case(session, people, case):

@@ -51,7 +51,14 @@ def secrets_planted(session):
     escalation.post_message(session, staff, case.id, f"Internal: customer flagged before {NOTE_CANARY}.", internal=True)
     escalation.post_message(session, customer, case.id, "Thank you!")
     session.commit()
-    return {"customer": customer, "other": other, "case": case, "secret": secret, "answer": answer}
+    return {
+        "customer": customer,
+        "other": other,
+        "moderator": moderator,
+        "case": case,
+        "secret": secret,
+        "answer": answer,
+    }
 
 
 def _seed_urls(planted) -> list[str]:
@@ -145,3 +152,24 @@ def test_the_customer_never_sees_the_internal_note(client, login_as, secrets_pla
     # ... while their own conversation and question are there for them (the test can fail).
     case_page = pages[f"/cases/{secrets_planted['case'].id}"]
     assert MESSAGE_CANARY in case_page and QUESTION_CANARY in case_page
+
+
+def test_a_volunteer_moderator_sees_the_case_but_not_its_conversation(client, login_as, secrets_planted):
+    """By default moderators are treated as volunteer members: the case exists for them, its words do not."""
+    login_as(secrets_planted["moderator"])
+    pages = crawl(client, _seed_urls(secrets_planted))
+    assert _leaks(pages, (MESSAGE_CANARY, NOTE_CANARY)) == {}
+    case_page = pages[f"/cases/{secrets_planted['case'].id}"]
+    assert "Staff took this private." in case_page and "billing" in case_page  # status, category, public note
+    assert "Add internal note" not in case_page
+
+
+def test_moderators_who_are_employees_read_the_conversation(app, client, login_as, secrets_planted):
+    app.config["CASE_CONTENT_FOR_MODERATORS"] = True
+    login_as(secrets_planted["moderator"])
+    pages = crawl(client, _seed_urls(secrets_planted))
+    case_page = pages[f"/cases/{secrets_planted['case'].id}"]
+    assert MESSAGE_CANARY in case_page and NOTE_CANARY in case_page
+    # ... and still nowhere else: not in public pages, search, feeds or profiles.
+    elsewhere = {url: body for url, body in pages.items() if not url.startswith("/cases/")}
+    assert _leaks(elsewhere, (MESSAGE_CANARY, NOTE_CANARY)) == {}

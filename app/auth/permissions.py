@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, has_app_context
+
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.reputation import rules
@@ -79,8 +81,34 @@ def _view_question(user: Any, question: Any) -> bool:
     return is_owner(user, question) or is_moderator(user)
 
 
+def moderators_are_employees() -> bool:
+    """CASE_CONTENT_FOR_MODERATORS: the company's moderators are its employees and may read private cases.
+    Off by default, because many communities' moderators are volunteer members."""
+    return has_app_context() and bool(current_app.config.get("CASE_CONTENT_FOR_MODERATORS"))
+
+
+def _is_customer(user: Any, case: Any) -> bool:
+    return is_member(user) and case.customer_id == user.id
+
+
 def _view_case(user: Any, case: Any) -> bool:
-    return case is not None and (is_moderator(user) or (is_member(user) and case.customer_id == user.id))
+    """That a case exists, its status, category and public note: its customer, moderators and staff."""
+    return case is not None and (is_moderator(user) or _is_customer(user, case))
+
+
+def _insider(user: Any, case: Any) -> bool:
+    """Staff, and moderators where they are employees: the whole conversation, internal notes included."""
+    return case is not None and (is_staff(user) or (is_moderator(user) and moderators_are_employees()))
+
+
+def _read_case(user: Any, case: Any) -> bool:
+    """The conversation with the customer: the customer and the insiders."""
+    return case is not None and (_is_customer(user, case) or _insider(user, case))
+
+
+def _reply_to_case(user: Any, case: Any) -> bool:
+    """Only the customer and staff talk in the conversation, and only while the case is not closed."""
+    return case is not None and case.status != "closed" and (_is_customer(user, case) or is_staff(user))
 
 
 def _private_help(user: Any, question: Any) -> bool:
@@ -122,7 +150,9 @@ RULES: dict[str, Any] = {
     "escalate": lambda user, question: is_moderator(user),
     "request_private_help": _private_help,
     "view_case": _view_case,
-    "write_internal_note": lambda user, case: is_moderator(user),
+    "read_case": _read_case,
+    "reply_to_case": _reply_to_case,
+    "write_internal_note": _insider,
     "work_cases": lambda user, obj: is_staff(user),
     "administer": lambda user, obj: role_at_least(user, "admin"),
 }

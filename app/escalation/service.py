@@ -81,7 +81,9 @@ def access_case(session: Session, user: User | None, case_id: int) -> Case:
 
 
 def messages_for(session: Session, user: User, case: Case) -> list[CaseMessage]:
-    """The conversation; internal notes only for staff and moderators."""
+    """The conversation for those who may read it (else nothing); internal notes only for insiders."""
+    if not can(user, "read_case", case):
+        return []
     query = select(CaseMessage).options(joinedload(CaseMessage.author)).where(CaseMessage.case_id == case.id)
     if not can(user, "write_internal_note", case):
         query = query.where(CaseMessage.is_internal.is_(False))
@@ -332,13 +334,12 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
     case = access_case(session, author, case_id)
     body = _check_message(body)
     if internal:
-        require(author, "write_internal_note", case, _("Only staff and moderators write internal notes."))
+        require(author, "write_internal_note", case, _("Only our staff write internal notes."))
         return _add_message(session, author, case, body, internal=True)
-    staff_reply = is_staff(author)
-    if not staff_reply and author.id != case.customer_id:
-        raise PermissionDenied(_("Only the customer and our staff write in this conversation."))
     if case.status == "closed":
         raise InvalidTransition(_("This case is closed. Ask a new question if you need more help."))
+    require(author, "reply_to_case", case, _("Only the customer and our staff write in this conversation."))
+    staff_reply = is_staff(author)
     message = _add_message(session, author, case, body, internal=False)
     now = message.created_at
     if staff_reply:
