@@ -103,6 +103,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Browsers remember to use HTTPS only (a year by default); 0 switches the header off.
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -101,6 +101,20 @@ def _request_translations():
     return translations
 
 
+# Visitor-level pages that still carry one person's data (a signed link's owner).
+PRIVATE_VISITOR_ENDPOINTS = frozenset({"notifications.unsubscribe"})
+
+
+def _is_private_page() -> bool:
+    """Pages no shared or browser cache may keep: every page a member sees signed in (their name, their
+    notifications, their CSRF token), every members-only route, and signed links."""
+    if current_user and current_user.is_authenticated:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    level = getattr(view, "access_level", "visitor")
+    return level != "visitor" or request.endpoint in PRIVATE_VISITOR_ENDPOINTS
+
+
 def register_web(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         lambda text: _request_translations().ugettext(text),
@@ -114,6 +128,10 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if _is_private_page():
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("HSTS_MAX_AGE"):
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}")
         return response
 
     app.jinja_env.add_extension("jinja2.ext.do")

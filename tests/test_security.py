@@ -58,6 +58,38 @@ def test_production_cookies_are_secure(monkeypatch):
     assert ProductionConfig.SESSION_COOKIE_SECURE
 
 
+def test_private_pages_are_never_stored_by_a_cache(client, session, login_as):
+    board = make_board(session, "laptops")
+    question = make_question(session, make_user(session), board)
+    public = client.get(f"/questions/{question.id}/{question.slug}")
+    assert "no-store" not in public.headers.get("Cache-Control", "")  # a visitor's public page may be cached
+    assert client.get("/notifications").headers["Cache-Control"] == "no-store"  # the sign-in redirect too
+    assert client.get("/unsubscribe/some-signed-token").headers["Cache-Control"] == "no-store"
+    login_as(make_user(session, "nina", role="staff"))
+    for url in (
+        "/notifications",
+        "/settings/profile",
+        "/settings/notifications",
+        "/cases",
+        "/staff",
+        "/insights",
+        f"/questions/{question.id}/{question.slug}",  # signed in, a page carries the member's own header
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+
+
+def test_production_asks_browsers_for_https_only(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    app = create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://"})
+    hsts = app.test_client().get("/static/css/app.css").headers["Strict-Transport-Security"]
+    assert int(hsts.removeprefix("max-age=")) >= 365 * 24 * 3600
+    app = create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://", "HSTS_MAX_AGE": 0})
+    assert "Strict-Transport-Security" not in app.test_client().get("/static/css/app.css").headers
+    assert "Strict-Transport-Security" not in create_app("testing").test_client().get("/static/css/app.css").headers
+
+
 def test_oversized_request_bodies_are_refused(client, session, login_as):
     login_as(make_user(session))
     response = client.post("/ask", data={"body": "x" * (2 * 1024 * 1024)})
