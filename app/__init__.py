@@ -30,6 +30,7 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
 
     register_extensions(app)
     register_blueprints(app)
+    retry_lost_races(app)
     register_errorhandlers(app)
     register_commands(app)
     register_search(app)
@@ -109,6 +110,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(insights_bp)
+
+
+def retry_lost_races(app: Flask) -> None:
+    """Every view runs again when PostgreSQL ends its transaction as a deadlock or serialization failure."""
+    from app.db import db
+
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = db.retrying(view)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
 
 # Named constraints, so Alembic's batch mode can alter them on SQLite.
 NAMING_CONVENTION = {
@@ -137,11 +148,42 @@ class Database:
         for hook in current_app.extensions.get("agora_after_commit", []):
             hook(flags)
 
+    def retrying(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """Run a writing view again (up to ATTEMPTS times) when the database broke its transaction off as a
+        deadlock or serialization failure: nothing of the failed attempt was committed, so running the whole
+        view again is safe, and the member gets their answer instead of a 500."""
+
+        @wraps(view)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    return view(*args, **kwargs)
+                except DBAPIError as error:
+                    if attempt == ATTEMPTS or not is_retryable(error) or request.method in ("GET", "HEAD"):
+                        raise
+                    log.warning("%s: %s; running it again (attempt %d)", request.endpoint, error.orig, attempt + 1)
+                    self._discard()
+                    time.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311 - jitter, not secrecy
+            raise AssertionError("unreachable")
+
+        return run
+
+    def _discard(self) -> None:
+        """Forget the request's broken session, and the member loaded through it (Flask-Login reloads them)."""
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+        g.pop("_login_user", None)
+
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def is_retryable(error: BaseException) -> bool:
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 @dataclass(frozen=True)

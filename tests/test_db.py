@@ -90,3 +90,55 @@ def test_naive_datetimes_are_refused(session):
     session.rollback()
     user.last_seen_at = datetime(2026, 1, 1, tzinfo=UTC)
     session.commit()
+
+
+postgres_only = pytest.mark.skipif(not POSTGRES_URL, reason="a real PostgreSQL deadlock")
+
+
+@postgres_only
+def test_a_request_that_loses_a_deadlock_runs_again(app, session):
+    """Two transactions lock two members' rows in opposite orders; PostgreSQL breaks the request's off.
+    The view runs again, and only its second attempt is committed."""
+    first, second = make_user(session, "first"), make_user(session, "second")
+    attempts: list[int] = []
+    other_locked, other_done = threading.Event(), threading.Event()
+
+    def other_transaction() -> None:
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL deadlock_timeout = '10s'"))  # so the request is the one broken off
+            conn.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": second.id})
+            other_locked.set()
+            conn.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": first.id})
+        other_done.set()
+
+    def view() -> str:
+        attempts.append(1)
+        request_session = db.session()
+        request_session.execute(text("SET LOCAL deadlock_timeout = '50ms'"))
+        bio = f"try {len(attempts)}"
+        request_session.execute(text("UPDATE users SET bio = :bio WHERE id = :id"), {"bio": bio, "id": first.id})
+        if len(attempts) == 1:
+            threading.Thread(target=other_transaction, daemon=True).start()
+            assert other_locked.wait(5)
+            request_session.execute(text("SELECT id FROM users WHERE id = :id FOR UPDATE"), {"id": second.id})
+        db.commit()
+        return "done"
+
+    with app.test_request_context("/anything", method="POST"):
+        assert db.retrying(view)() == "done"
+    assert other_done.wait(5)
+    assert len(attempts) == 2
+    session.expire_all()
+    assert session.get(User, first.id).bio == "try 2"
+
+
+def test_only_lost_races_are_run_again(app):
+    calls: list[int] = []
+
+    def view() -> str:
+        calls.append(1)
+        raise ValueError("a bug is not a race")
+
+    with app.test_request_context("/anything", method="POST"), pytest.raises(ValueError):
+        db.retrying(view)()
+    assert calls == [1]

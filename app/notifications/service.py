@@ -111,7 +111,9 @@ def notify_many(
 ) -> int:
     """The same news for several members (a thread's or a board's followers). Their rows are loaded in one
     query first, so telling each costs no SELECT of its own."""
-    ids = [user_id for user_id in dict.fromkeys(user_ids) if user_id is not None and user_id != actor_id]
+    # In id order: two posts notifying overlapping followers then lock their rows in the same order, so they
+    # wait for each other instead of deadlocking (PostgreSQL took 1-2% of concurrent answers down that way).
+    ids = sorted({user_id for user_id in user_ids if user_id is not None and user_id != actor_id})
     if ids:
         session.scalars(select(User).where(User.id.in_(ids))).all()  # into the identity map
     for user_id in ids:
