@@ -138,6 +138,18 @@ def register_cli(app: Flask) -> None:
             delivered = mail.deliver_pending(session, app.extensions["agora_mail_sender"])
         click.echo(f"{count} digest(s) queued, {delivered} message(s) delivered.")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup(path: str) -> None:
+        """Copy the SQLite database to PATH while the site keeps serving (PostgreSQL: use pg_dump)."""
+        from app.backup import BackupRefused, backup_sqlite
+
+        try:
+            made = backup_sqlite(db.engine, path)
+        except BackupRefused as refusal:
+            raise click.ClickException(str(refusal)) from None
+        click.echo(f"Backed up {made.pages} pages ({made.size / 1e6:.1f} MB) to {made.path}.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed a database that has no boards yet.")
     def seed_demo(if_empty: bool) -> None:
