@@ -1,10 +1,12 @@
 """Fixtures: an app with its own database (a temporary SQLite file, or the PostgreSQL server in
-TEST_DATABASE_URL, emptied between tests), a session, a CSRF-aware client and sign-in."""
+TEST_DATABASE_URL, emptied between tests), a session, a CSRF-aware client and sign-in. Rate limits
+count in memory, or in Redis (TEST_REDIS_URL, db 3 by default) on the PostgreSQL leg."""
 
 from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from app.db import Base, db
 from app.models import import_all_models
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# The PostgreSQL leg stands for production with several workers, so its rate limits count in Redis.
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or ("redis://127.0.0.1:6379/3" if POSTGRES_URL else None)
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
@@ -51,8 +55,20 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
+def rate_limit_storage() -> dict[str, object]:
+    """Redis, under a key prefix of this app's own so no other test's counts leak in; else memory."""
+    if not REDIS_URL:
+        return {}
+    return {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"agora-test-{uuid.uuid4().hex}"},
+    }
+
+
 def make_app(tmp_path: Path, postgres_url: str | None, **overrides: object) -> Flask:
     url = postgres_url or f"sqlite:///{tmp_path / 'agora.db'}"
+    if overrides.get("RATELIMIT_ENABLED"):
+        overrides = {**rate_limit_storage(), **overrides}
     config = {
         "ENV_NAME": "testing",
         "DATABASE_URL": url,
