@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from app import create_app
+from app.accounts import sessions
 from app.accounts.models import User
 from app.db import Base, db
 from app.models import import_all_models
@@ -133,15 +134,24 @@ def client(app: Flask) -> Client:
     return app.test_client()  # type: ignore[return-value]
 
 
+def sign_in(client: FlaskClient, user: User) -> FlaskClient:
+    """Sign `user` in on `client`: a new sign-in session, and what Flask-Login stores after a real sign-in."""
+    with client.application.app_context(), db.scope() as setup:
+        member = setup.get(User, user.id)
+        sessions.start(setup, member, "pytest")
+        setup.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = member.get_id()
+        sess["_fresh"] = True
+    return client
+
+
 @pytest.fixture
 def login_as(client: Client):
-    """Sign `user` in on the test client (what Flask-Login stores after a real sign-in)."""
+    """Sign `user` in on the test client."""
 
     def login(user: User) -> Client:
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-        return client
+        return sign_in(client, user)  # type: ignore[return-value]
 
     return login
 
