@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts import passwords, sessions
 from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, ROLES, USERNAME_MAX, User
+from app.accounts.throttle import LoginThrottle
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, RateLimited, ValidationFailed
 
 USERNAME_MIN = 3
 PASSWORD_MIN, PASSWORD_MAX = 10, 200
@@ -122,9 +123,25 @@ class SignIn:
     user_agent: str = ""
 
 
-def sign_in(session: Session, attempt: SignIn) -> User | None:
-    """The member for these credentials, with a new sign-in session started; None if they don't match."""
+def sign_in(session: Session, attempt: SignIn, throttle: LoginThrottle | None = None) -> User | None:
+    """The member for these credentials, with a new sign-in session started; None if they don't match.
+
+    With a throttle, an account whose failures are being waited out is refused before any password is
+    checked (RateLimited, with the seconds left), whether or not the account exists."""
+    if throttle is not None and (wait := throttle.wait(attempt.login)):
+        raise RateLimited(
+            _(
+                "Too many failed sign-ins for this account. Try again in %(minutes)d minute(s).",
+                minutes=max(1, round(wait / 60)),
+            ),
+            retry_after=wait,
+        )
     user = authenticate(session, attempt.login, attempt.password)
+    if throttle is not None:
+        if user is None:
+            throttle.failed(attempt.login)
+        else:
+            throttle.succeeded(attempt.login)
     if user is not None:
         sessions.start(session, user, attempt.user_agent)
     return user

@@ -8,10 +8,12 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
+from limits import parse
 
 from app.accounts import service, sessions
 from app.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.models import User
+from app.accounts.throttle import LoginThrottle
 from app.auth.access import access
 from app.db import db
 from app.errors import ValidationFailed
@@ -44,6 +46,18 @@ def _fresh_session() -> None:
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's per-request copy
     if locale:
         session["locale"] = locale
+
+
+def _login_throttle() -> LoginThrottle | None:
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return None
+    return LoginThrottle(
+        limiter.storage,
+        parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]),
+        delay=int(config["LOGIN_ACCOUNT_DELAY"]),
+        max_delay=int(config["LOGIN_ACCOUNT_MAX_DELAY"]),
+    )
 
 
 def _register_limit() -> str:
@@ -92,7 +106,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         attempt = service.SignIn(form.login.data, form.password.data, request.headers.get("User-Agent", ""))
-        user = service.sign_in(db.session(), attempt)
+        user = service.sign_in(db.session(), attempt, _login_throttle())
         if user is not None:
             db.commit()
             _fresh_session()
