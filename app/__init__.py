@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     from app.accounts import passwords
     from app.accounts.views import load_user
     from app.db import db
+    from app.errors import keep_retry_after
     from app.extensions import babel, csrf, limiter, login_manager
     from app.web import register_web, select_locale
 
@@ -83,6 +84,8 @@ def register_extensions(app: Flask) -> None:
     passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.
+    app.after_request(keep_retry_after)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +46,10 @@ class InvalidTransition(Conflict):
 
 class RateLimited(DomainError):
     status = 429
+
+    def __init__(self, message: object = "", field: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
 
 
 def _titles() -> dict[int, str]:
@@ -101,10 +105,23 @@ def error_page(status: int, message: str | None = None):
     ), status
 
 
+def keep_retry_after(response: Response) -> Response:
+    """Put back a RateLimited answer's own Retry-After, which Flask-Limiter (on a limited route) raises to
+    the end of its own window, however far off that is."""
+    retry_after = g.pop("retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        return error_page(error.status, str(error.message) or None)
+        response = make_response(error_page(error.status, str(error.message) or None))
+        if isinstance(error, RateLimited) and error.retry_after:
+            g.retry_after = error.retry_after
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError):

@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from app import create_app
+from app.accounts import sessions
 from app.accounts.models import User
 from app.db import Base, db, make_engine
 from app.escalation import rules
@@ -221,9 +222,14 @@ def measure_pages(
     app: Flask, staff_id: int, urls: Sequence[tuple[str, str]], recorder: QueryRecorder, warmup: int, repeat: int
 ) -> list[PageResult]:
     results = [PageResult(name, url) for name, url in urls]
+    with app.app_context(), db.scope() as setup:
+        staff = setup.get(User, staff_id)
+        sessions.start(setup, staff, "bench")  # a live sign-in session, as the user loader demands
+        setup.commit()
+        cookie_id = staff.get_id()
     with app.test_client() as client:
         with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = str(staff_id), True
+            session["_user_id"], session["_fresh"] = cookie_id, True
         for attempt in range(warmup + repeat):
             for result in results:
                 recorder.reset()

@@ -1,10 +1,12 @@
 """Fixtures: an app with its own database (a temporary SQLite file, or the PostgreSQL server in
-TEST_DATABASE_URL, emptied between tests), a session, a CSRF-aware client and sign-in."""
+TEST_DATABASE_URL, emptied between tests), a session, a CSRF-aware client and sign-in. Rate limits
+count in memory, or in Redis (TEST_REDIS_URL, db 3 by default) on the PostgreSQL leg."""
 
 from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +17,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from app import create_app
+from app.accounts import sessions
 from app.accounts.models import User
 from app.db import Base, db
 from app.models import import_all_models
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# The PostgreSQL leg stands for production with several workers, so its rate limits count in Redis.
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or ("redis://127.0.0.1:6379/3" if POSTGRES_URL else None)
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
@@ -51,8 +56,20 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
+def rate_limit_storage() -> dict[str, object]:
+    """Redis, under a key prefix of this app's own so no other test's counts leak in; else memory."""
+    if not REDIS_URL:
+        return {}
+    return {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"agora-test-{uuid.uuid4().hex}"},
+    }
+
+
 def make_app(tmp_path: Path, postgres_url: str | None, **overrides: object) -> Flask:
     url = postgres_url or f"sqlite:///{tmp_path / 'agora.db'}"
+    if overrides.get("RATELIMIT_ENABLED"):
+        overrides = {**rate_limit_storage(), **overrides}
     config = {
         "ENV_NAME": "testing",
         "DATABASE_URL": url,
@@ -117,15 +134,24 @@ def client(app: Flask) -> Client:
     return app.test_client()  # type: ignore[return-value]
 
 
+def sign_in(client: FlaskClient, user: User) -> FlaskClient:
+    """Sign `user` in on `client`: a new sign-in session, and what Flask-Login stores after a real sign-in."""
+    with client.application.app_context(), db.scope() as setup:
+        member = setup.get(User, user.id)
+        sessions.start(setup, member, "pytest")
+        setup.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = member.get_id()
+        sess["_fresh"] = True
+    return client
+
+
 @pytest.fixture
 def login_as(client: Client):
-    """Sign `user` in on the test client (what Flask-Login stores after a real sign-in)."""
+    """Sign `user` in on the test client."""
 
     def login(user: User) -> Client:
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-        return client
+        return sign_in(client, user)  # type: ignore[return-value]
 
     return login
 

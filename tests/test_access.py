@@ -28,6 +28,7 @@ ACCESS = {
     "accounts.register": ("visitor", False),
     "accounts.login": ("visitor", False),
     "accounts.logout": ("member", False),
+    "accounts.sign_out_everywhere": ("member", False),
     "accounts.profile": ("visitor", False),
     "accounts.settings": ("member", True),
     "accounts.set_language": ("visitor", False),

@@ -391,7 +391,7 @@ def test_every_badge_has_an_icon_in_static():
 
 def test_kudo_rate_limit(tmp_path, postgres_schema, monkeypatch):
     from app.db import db
-    from tests.conftest import Client, make_app
+    from tests.conftest import Client, make_app, sign_in
 
     monkeypatch.setattr(rules, "POINTS", rules.PointRules(kudos_per_minute="2 per minute"))
     app = make_app(tmp_path, postgres_schema, RATELIMIT_ENABLED=True)
@@ -403,8 +403,7 @@ def test_kudo_rate_limit(tmp_path, postgres_schema, monkeypatch):
         answers = [make_answer(setup, author, make_question(setup, fan, board)) for _ in range(3)]
         setup.close()
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(fan.id)
+    sign_in(client, fan)
     statuses = [client.form_post(f"/answers/{a.id}/kudos").status_code for a in answers]
     assert statuses == [302, 302, 429]
 

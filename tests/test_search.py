@@ -22,7 +22,7 @@ from app.reputation import service as reputation
 from app.search import service as search
 from app.search.backend import SearchQuery
 from app.search.models import SearchOutbox
-from tests.conftest import POSTGRES_URL, Client, make_app
+from tests.conftest import POSTGRES_URL, Client, make_app, sign_in
 from tests.factories import make_answer, make_board, make_question, make_user
 
 BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL leg"))]
@@ -109,8 +109,7 @@ def test_posting_through_the_site_indexes_after_commit(search_app, s):
     make_board(s, "laptops", "Laptops")
     user = make_user(s, "writer")
     client = search_app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+    sign_in(client, user)
     response = client.form_post(
         "/ask",
         {

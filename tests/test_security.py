@@ -115,7 +115,7 @@ def test_sign_in_is_rate_limited(tmp_path, postgres_schema):
 
 def test_posting_is_rate_limited_and_the_text_is_not_lost(tmp_path, postgres_schema):
     from app.db import db
-    from tests.conftest import Client, make_app
+    from tests.conftest import Client, make_app, sign_in
 
     app = make_app(
         tmp_path,
@@ -131,8 +131,7 @@ def test_posting_is_rate_limited_and_the_text_is_not_lost(tmp_path, postgres_sch
         question = make_question(setup, author, make_board(setup, "laptops"))
         setup.close()
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(author.id)
+    sign_in(client, author)
     url = f"/questions/{question.id}/answers"
     statuses = [
         client.form_post(url, {"body": f"Answer {n}: reinstall the Wi-Fi driver"}).status_code for n in range(2)

@@ -1,10 +1,10 @@
-"""The member account."""
+"""The member account and its sign-in sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, utcnow
@@ -15,6 +15,7 @@ USERNAME_MAX = 30
 EMAIL_MAX = 254
 DISPLAY_NAME_MAX = 60
 BIO_MAX = 500
+CLIENT_MAX = 120
 
 
 class User(Base):
@@ -50,9 +51,13 @@ class User(Base):
     is_authenticated = True
     is_active = True
     is_anonymous = False
+    # The sign-in session this object was loaded for, set by app.accounts.sessions; never stored here.
+    session_token = None
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What Flask-Login keeps in the session and the remember-me cookie: the member and the sign-in
+        session, so ending that session on the server makes both cookies worthless."""
+        return f"{self.id}:{self.session_token}"
 
     def is_suspended(self, now: datetime | None = None) -> bool:
         if self.suspended_at is None:
@@ -65,3 +70,20 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r} {self.role}>"
+
+
+class UserSession(Base):
+    """One sign-in on one device: live until signed out, or until every session of the account ends."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Only a hash: someone who reads the table can't sign in with what they find there.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "Firefox on Linux": enough to recognise a device, not a fingerprint.
+    client: Mapped[str] = mapped_column(String(CLIENT_MAX), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,4 +1,4 @@
-"""Account operations: register, authenticate, edit a profile, change a role."""
+"""Account operations: register, sign in, edit a profile, change a password or a role."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts import passwords
+from app.accounts import passwords, sessions
 from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, ROLES, USERNAME_MAX, User
+from app.accounts.throttle import LoginThrottle
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, RateLimited, ValidationFailed
 
 USERNAME_MIN = 3
 PASSWORD_MIN, PASSWORD_MAX = 10, 200
@@ -115,6 +116,51 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     return user
 
 
+@dataclass(frozen=True)
+class SignIn:
+    login: str
+    password: str
+    user_agent: str = ""
+
+
+def sign_in(session: Session, attempt: SignIn, throttle: LoginThrottle | None = None) -> User | None:
+    """The member for these credentials, with a new sign-in session started; None if they don't match.
+
+    With a throttle, an account whose failures are being waited out is refused before any password is
+    checked (RateLimited, with the seconds left), whether or not the account exists."""
+    if throttle is not None and (wait := throttle.wait(attempt.login)):
+        raise RateLimited(
+            _(
+                "Too many failed sign-ins for this account. Try again in %(minutes)d minute(s).",
+                minutes=max(1, round(wait / 60)),
+            ),
+            retry_after=wait,
+        )
+    user = authenticate(session, attempt.login, attempt.password)
+    if throttle is not None:
+        if user is None:
+            throttle.failed(attempt.login)
+        else:
+            throttle.succeeded(attempt.login)
+    if user is not None:
+        sessions.start(session, user, attempt.user_agent)
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """Set a new password after checking the current one, and end every sign-in session of the account:
+    whoever learnt the old password may already be signed in somewhere."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise ValidationFailed(_("That is not your current password."), "current_password")
+    if not (PASSWORD_MIN <= len(new) <= PASSWORD_MAX):
+        raise ValidationFailed(
+            _("A password has %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX), "password"
+        )
+    user.password_hash = passwords.hash_password(new)
+    sessions.end_all(session, user)
+    return user
+
+
 def update_profile(session: Session, user: User, update: ProfileUpdate) -> User:
     update.validate()
     user.display_name = update.display_name.strip()
@@ -130,4 +176,6 @@ def set_role(session: Session, username: str, role: str) -> User:
         )
     user = user_by_username(session, username)
     user.role = role
+    # A new role is a security event: a session opened under the old one (perhaps by someone else) ends.
+    sessions.end_all(session, user)
     return user

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_login.utils import decode_cookie
+from limits import parse
 
-from app.accounts import service
+from app.accounts import service, sessions
 from app.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.models import User
+from app.accounts.throttle import LoginThrottle
 from app.auth.access import access
 from app.db import db
 from app.errors import ValidationFailed
@@ -21,11 +26,38 @@ bp = Blueprint("accounts", __name__)
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the signed-in member for this request's session."""
-    try:
-        return service.get_user(db.session(), int(user_id))
-    except ValueError:
+    """Flask-Login's loader: the member whose sign-in session this request's cookies name, if it is live."""
+    max_age = timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"])
+    user = sessions.load(db.session(), user_id, max_age, touch=request.method == "POST")
+    if user is None:
+        # An ended session: forget it, and have Flask-Login delete a remember-me cookie that names it.
+        session.pop("_user_id", None)
+        remembered = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        if remembered and decode_cookie(remembered) == user_id:
+            session["_remember"] = "clear"
+    return user
+
+
+def _fresh_session() -> None:
+    """Start a new cookie session, keeping only the language: nothing a visitor (or someone who planted
+    the cookie) put there, least of all the CSRF secret, survives a sign-in or sign-out."""
+    locale = session.get("locale")
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's per-request copy
+    if locale:
+        session["locale"] = locale
+
+
+def _login_throttle() -> LoginThrottle | None:
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
         return None
+    return LoginThrottle(
+        limiter.storage,
+        parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]),
+        delay=int(config["LOGIN_ACCOUNT_DELAY"]),
+        max_delay=int(config["LOGIN_ACCOUNT_MAX_DELAY"]),
+    )
 
 
 def _register_limit() -> str:
@@ -55,7 +87,9 @@ def register():
         except ValidationFailed as error:
             form_error(form, error)
         else:
+            sessions.start(db.session(), user, request.headers.get("User-Agent", ""))
             db.commit()
+            _fresh_session()
             login_user(user)
             flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
             return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
@@ -71,9 +105,11 @@ def login():
         return redirect(url_for("forum.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(db.session(), form.login.data, form.password.data)
+        attempt = service.SignIn(form.login.data, form.password.data, request.headers.get("User-Agent", ""))
+        user = service.sign_in(db.session(), attempt, _login_throttle())
         if user is not None:
             db.commit()
+            _fresh_session()
             login_user(user, remember=form.remember.data)
             flash(_("Signed in. Welcome back, %(name)s.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
@@ -85,8 +121,22 @@ def login():
 @bp.post("/logout")
 @access("member")
 def logout():
-    logout_user()
+    sessions.end(db.session(), current_user)
+    db.commit()
+    _fresh_session()
+    logout_user()  # after the fresh session: it leaves the note that deletes the remember-me cookie
     flash(_("You are signed out."), "info")
+    return redirect(url_for("forum.index"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@access("member")
+def sign_out_everywhere():
+    sessions.end_all(db.session(), current_user)
+    db.commit()
+    _fresh_session()
+    logout_user()  # after the fresh session: it leaves the note that deletes the remember-me cookie
+    flash(_("You are signed out on every device, this one included."), "info")
     return redirect(url_for("forum.index"))
 
 

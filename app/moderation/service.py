@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import service as accounts
+from app.accounts import sessions as sign_in_sessions
 from app.accounts.models import User
 from app.auth.permissions import require
 from app.db import utcnow
@@ -498,6 +499,7 @@ def suspend(session: Session, actor: User, username: str, days: int | None, reas
     target.suspended_at = now
     target.suspended_until = now + timedelta(days=days) if days else None
     target.suspension_reason = reason
+    sign_in_sessions.end_all(session, target)  # whoever holds its sessions (maybe not the owner) is out
     audit(
         session,
         actor,

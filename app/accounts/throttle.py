@@ -1,0 +1,53 @@
+"""Failed sign-ins counted per account, with a growing but bounded wait, in the rate-limit storage.
+
+The storage is Flask-Limiter's (memory in one process, Redis when several workers must share counts).
+After `allowed.amount` failures within `allowed`'s window the account waits `delay` seconds before the
+next attempt, twice as long after each further failure, never longer than `max_delay`: an attacker can
+slow the owner down but never keep them out, and a successful sign-in clears the count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem
+from limits.storage import Storage
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    storage: Storage
+    allowed: RateLimitItem
+    delay: int = 60
+    max_delay: int = 900
+
+    @staticmethod
+    def _keys(login: str) -> tuple[str, str]:
+        # Hashed: no e-mail address ends up in Redis, and every key has the same length.
+        account = hashlib.sha256(login.strip().lower().encode()).hexdigest()
+        return f"login-failures/{account}", f"login-wait/{account}"
+
+    def wait(self, login: str) -> int:
+        """Seconds before `login` may be tried again; 0 when it may be tried now."""
+        _failures, waiting = self._keys(login)
+        if not self.storage.get(waiting):
+            return 0
+        return max(1, math.ceil(self.storage.get_expiry(waiting) - time.time()))
+
+    def failed(self, login: str) -> int:
+        """Count a failure; returns the wait it starts (0 while within the allowance)."""
+        failures, waiting = self._keys(login)
+        count = self.storage.incr(failures, self.allowed.get_expiry())
+        if count < self.allowed.amount:
+            return 0
+        seconds = min(self.delay * 2 ** min(count - self.allowed.amount, 20), self.max_delay)
+        self.storage.clear(waiting)
+        self.storage.incr(waiting, seconds)
+        return seconds
+
+    def succeeded(self, login: str) -> None:
+        for key in self._keys(login):
+            self.storage.clear(key)
