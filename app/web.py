@@ -11,6 +11,7 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from app.auth.permissions import can
+from app.ids import IdConverter
 from app.reputation.rules import BADGE_BY_KEY, Rank, rank_for
 
 CONTENT_SECURITY_POLICY = (
@@ -102,6 +103,7 @@ def _request_translations():
 
 
 def register_web(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     app.jinja_env.install_gettext_callables(
         lambda text: _request_translations().ugettext(text),
         lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),

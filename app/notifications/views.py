@@ -50,7 +50,7 @@ def notifications_read():
     return redirect(url_for(".notification_list"))
 
 
-@bp.post("/<any(questions, boards):kind>/<int:target_id>/<any(follow, unfollow):action>")
+@bp.post("/<any(questions, boards):kind>/<id:target_id>/<any(follow, unfollow):action>")
 @access("member")
 def follow(kind: str, target_id: int, action: str):
     session = db.session()

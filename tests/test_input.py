@@ -1,0 +1,104 @@
+"""Bad input never gives a 5xx: ids out of range, control characters, huge bodies, unsafe `next`, the flag link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.escalation import service as escalation
+from app.forum import service as forum
+from app.ids import MAX_ID, _numbers_up_to, parse_id
+from tests.factories import make_answer, make_board, make_question, make_user
+
+# Past PostgreSQL's integer (2^31), past SQLite's and PostgreSQL's bigint (2^63), and far past both.
+HUGE = (2**31, 2**63, 10**30)
+
+
+@pytest.fixture
+def world(session):
+    owner = make_user(session, "owner")
+    board = make_board(session, "laptops")
+    question = make_question(session, owner, board)
+    answer = make_answer(session, make_user(session, "helper"), question)
+    escalator = make_user(session, "escalator", role="moderator")
+    case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))
+    session.commit()
+    return {"owner": owner, "question": question, "answer": answer, "case": case}
+
+
+# --- 1. ids and cursors beyond the database's integer range -------------------------------------
+
+# (role, method, url, form) -> the status the app owes; {n} is a huge number.
+OUT_OF_RANGE = [
+    ("visitor", "GET", "/questions/{n}", None, 404),
+    ("visitor", "GET", "/questions/{n}/some-slug", None, 404),
+    ("visitor", "GET", "/questions/{n}/history", None, 404),
+    ("visitor", "GET", "/answers/{n}", None, 404),
+    ("visitor", "GET", "/answers/{n}/history", None, 404),
+    ("owner", "GET", "/cases/{n}", None, 404),
+    ("member", "POST", "/questions/{n}/kudos", {}, 404),
+    ("member", "POST", "/answers/{n}/kudos/withdraw", {}, 404),
+    ("member", "GET", "/questions/{n}/flag", None, 404),
+    ("member", "POST", "/questions/{n}/follow", {}, 404),
+    ("member", "POST", "/boards/{n}/follow", {}, 404),
+    ("member", "POST", "/questions/{n}/answers", {"body": "A long enough answer for the form."}, 404),
+    ("owner", "POST", "/questions/{question}/solution", {"answer_id": "{n}"}, 404),
+    ("visitor", "GET", "/users/owner/points?before={n}", None, 400),
+    ("moderator", "GET", "/mod/audit?before={n}", None, 400),
+    ("moderator", "GET", "/mod/questions/{n}", None, 404),
+    ("moderator", "POST", "/mod/questions/{question}/duplicate", {"dup-original": "{n}"}, 422),
+    ("staff", "POST", "/staff/assign", {"case_ids": "{n}", "assignee": "me"}, 422),
+    ("admin", "POST", "/admin/listening/{n}/toggle", {}, 404),
+]
+
+
+@pytest.mark.parametrize("huge", HUGE)
+@pytest.mark.parametrize(("role", "method", "url", "form", "expected"), OUT_OF_RANGE)
+def test_ids_beyond_the_integer_range_are_refused_not_crashed(
+    client, session, login_as, world, huge, role, method, url, form, expected
+):
+    if role == "owner":
+        login_as(world["owner"])
+    elif role != "visitor":
+        login_as(make_user(session, f"as_{role}", role=role))
+    url = url.format(n=huge, question=world["question"].id)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.form_post(url, {key: value.format(n=huge) for key, value in form.items()})
+    assert response.status_code == expected, (url, form, response.status_code)
+
+
+def test_a_cursor_with_an_id_beyond_the_range_is_a_broken_link(client, world):
+    cursor = forum.Cursor(world["question"].created_at, 2**63).encode()
+    assert client.get(f"/questions?after={cursor}").status_code == 400
+
+
+def test_odd_digits_in_a_page_number_or_case_list_are_refused(client, session, login_as, world):
+    assert client.get("/search?q=battery&page=%C2%B2").status_code == 400  # "²" is a digit to str.isdigit()
+    login_as(make_user(session, "staffer", role="staff"))
+    response = client.form_post("/staff/assign", {"case_ids": "²", "assignee": "me"})
+    assert response.status_code == 422
+
+
+def test_ids_in_range_still_work(client, world):
+    question = world["question"]
+    assert client.get(f"/questions/{question.id}").status_code == 301
+    assert client.get(f"/questions/{question.id}/{question.slug}").status_code == 200
+    for wrong in ("0", "-1", f"0{question.id}", f"+{question.id}", "²", "１"):
+        assert client.get(f"/questions/{wrong}").status_code == 404, wrong
+
+
+@pytest.mark.parametrize("limit", [1, 9, 10, 347, 1000, MAX_ID])
+def test_the_id_pattern_holds_exactly_the_numbers_up_to_its_limit(limit):
+    pattern = re.compile(_numbers_up_to(limit))
+    near = [*range(1200), limit - 1, limit, limit + 1, 10 * limit, *(n * limit // 7 for n in range(8))]
+    for number in near:
+        assert bool(pattern.fullmatch(str(number))) == (1 <= number <= limit), (limit, number)
+
+
+def test_parse_id_takes_plain_digits_in_range_only():
+    assert [parse_id(v) for v in ("1", "2147483647", "42")] == [1, MAX_ID, 42]
+    for value in (None, "", "0", "01", "2147483648", "9" * 5000, " 1", "1 ", "+1", "-1", "1.0", "²", "١"):
+        assert parse_id(value) is None, value
