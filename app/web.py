@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from babel import dates
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from app.auth.permissions import can
+from app.errors import CONTROL_CHARACTERS
 from app.ids import IdConverter
 from app.reputation.rules import BADGE_BY_KEY, Rank, rank_for
 
@@ -94,6 +95,25 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def _refuse_control_characters() -> None:
+    """400 for a control character in the path, the query or the form (keys as well as values), before
+    any view or the database sees it."""
+    texts = [request.path]
+    texts += [text for pair in request.args.items(multi=True) for text in pair]
+    if request.method == "POST":
+        texts += [text for pair in request.form.items(multi=True) for text in pair]
+        _refuse_cut_off_body()
+    if any(CONTROL_CHARACTERS.search(text) for text in texts):
+        abort(400)
+
+
+def _refuse_cut_off_body() -> None:
+    """413 for a body without a length (chunked) that filled MAX_CONTENT_LENGTH: Werkzeug stops reading
+    there, and the form would otherwise be parsed from the first megabyte as if that were all of it."""
+    if request.content_length is None and getattr(request.stream, "is_exhausted", False):
+        abort(413)
+
+
 def _request_translations():
     """The reader's catalogue, looked up once per request (a page calls gettext a few hundred times)."""
     translations = g.get("_agora_translations")
@@ -104,6 +124,8 @@ def _request_translations():
 
 def register_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    # First of all the before-request checks: CSRF, sign-in and the views must never see such input.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_control_characters)
     app.jinja_env.install_gettext_callables(
         lambda text: _request_translations().ugettext(text),
         lambda singular, plural, n: _request_translations().ungettext(singular, plural, n),

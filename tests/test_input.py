@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -102,3 +103,77 @@ def test_parse_id_takes_plain_digits_in_range_only():
     assert [parse_id(v) for v in ("1", "2147483647", "42")] == [1, MAX_ID, 42]
     for value in (None, "", "0", "01", "2147483648", "9" * 5000, " 1", "1 ", "+1", "-1", "1.0", "²", "١"):
         assert parse_id(value) is None, value
+
+
+# --- 2. NUL and other control characters --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/users/own%00er",
+        "/boards/lap%00tops",
+        "/search?q=bat%00tery",
+        "/questions?tag=a%00b",
+        "/questions?filter=%01",
+        "/users/owner/points?before=1%00",
+        "/search?q%00=battery",
+    ],
+)
+def test_control_characters_in_a_path_or_query_are_a_bad_request(client, world, url):
+    assert client.get(url).status_code == 400
+
+
+def test_a_nul_in_a_form_is_refused_and_what_they_wrote_is_kept_without_it(client, session, login_as, world):
+    login_as(world["owner"])
+    question = world["question"]
+    body = "Reinstall the driver\x00 from the vendor's site, then reboot twice."
+    response = client.form_post(f"/questions/{question.id}/answers", {"body": body})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Reinstall the driver from the vendor&#39;s site, then reboot twice." in page
+    assert "\x00" not in page
+    assert len(forum.answers_for(session, question, world["owner"])) == 1  # only the helper's: nothing saved
+
+
+def test_other_c0_characters_in_a_form_are_refused_but_tabs_and_newlines_are_text(client, login_as, world):
+    login_as(world["owner"])
+    url = f"/questions/{world['question'].id}/answers"
+    assert client.form_post(url, {"body": "Open the lid\x1b[2J and hold the power key."}).status_code == 400
+    assert client.form_post(url, {"body": "Open the lid,\r\n\thold the power key for ten seconds."}).status_code == 302
+
+
+def test_a_refused_form_never_echoes_a_password(client, world):
+    secret = "my secret password 123"
+    response = client.form_post("/login", {"login": "owner\x00 with a long enough name", "password": secret})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert secret not in page
+    assert "owner with a long enough name" in page
+
+
+# --- 3. error pages repeat only a short excerpt ---------------------------------------------------
+
+
+def test_a_huge_chunked_body_is_refused_without_echoing_it(client, login_as, world):
+    login_as(world["owner"])
+    body = b"title=" + b"x" * (20 * 1024 * 1024)
+    response = client.post(
+        "/ask",
+        input_stream=io.BytesIO(body),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # what a server that de-chunks the body sets
+    )
+    assert response.status_code == 413
+    assert len(response.get_data()) < 20_000
+
+
+def test_an_error_page_keeps_only_a_short_excerpt_of_each_field(client, world):
+    fields = {f"field{n}": f"{n}" + "y" * 100_000 for n in range(10)}
+    response = client.post("/ask", data={**fields, "title": "<b>not bold</b>" * 10})  # no CSRF token: 400
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert len(page) < 30_000
+    assert "…" in page
+    assert "<b>not bold</b>" not in page
