@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -84,9 +85,14 @@ def form_error(form, error) -> None:
         form.form_errors.append(error.message)
 
 
+# Control characters, also percent-encoded: a CR or LF would split the Location header (a 500), and
+# browsers drop tabs and newlines inside a URL, so "/\t/evil.example" would leave the site.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f]|%[01][0-9a-f]|%7f", re.IGNORECASE)
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """`target` when it is a path on this site, else `fallback`: never an open redirect."""
-    if not target:
+    if not target or _UNSAFE_IN_NEXT.search(target):
         return fallback
     target = target.replace("\\", "/").strip()
     parts = urlsplit(target)

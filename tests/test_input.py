@@ -10,7 +10,8 @@ import pytest
 from app.escalation import service as escalation
 from app.forum import service as forum
 from app.ids import MAX_ID, _numbers_up_to, parse_id
-from tests.factories import make_answer, make_board, make_question, make_user
+from app.web import safe_next
+from tests.factories import PASSWORD, make_answer, make_board, make_question, make_user
 
 # Past PostgreSQL's integer (2^31), past SQLite's and PostgreSQL's bigint (2^63), and far past both.
 HUGE = (2**31, 2**63, 10**30)
@@ -177,3 +178,48 @@ def test_an_error_page_keeps_only_a_short_excerpt_of_each_field(client, world):
     assert len(page) < 30_000
     assert "…" in page
     assert "<b>not bold</b>" not in page
+
+
+# --- 4. `next` targets with control characters ------------------------------------------------------
+
+UNSAFE_NEXT = [
+    "/\r\nSet-Cookie: stolen=1",
+    "/questions\nLocation: https://evil.example",
+    "/\t/evil.example",
+    "/\x0b/evil.example",
+    "/\x00/evil.example",
+    "\t//evil.example",
+    "/%0d%0aSet-Cookie:%20stolen=1",
+    "/%09/evil.example",
+    "https://evil.example",
+    "//evil.example",
+    "/\\evil.example",
+]
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_safe_next_refuses_control_characters_and_other_sites(target):
+    assert safe_next(target, "/home") == "/home"
+
+
+def test_safe_next_keeps_a_path_on_this_site():
+    assert safe_next("/questions/12/why?tab=new#answer-3", "/home") == "/questions/12/why?tab=new#answer-3"
+
+
+@pytest.mark.parametrize("target", ["/\r\nSet-Cookie: stolen=1", "/x\ny", "/\t/evil.example"])
+def test_every_route_that_takes_next_falls_back_on_an_unsafe_one(client, session, login_as, world, target):
+    question = world["question"]
+    # Sign in and register read `next` from the query; language and follow from the form.
+    response = client.form_post("/login", {"login": "owner", "password": PASSWORD}, query_string={"next": target})
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    client.form_post("/logout")
+    response = client.form_post(
+        "/register",
+        {"username": "newcomer", "email": "new@example.com", "password": PASSWORD, "confirm": PASSWORD},
+        query_string={"next": target},
+    )
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    response = client.form_post("/language", {"locale": "en", "next": target})
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
+    response = client.form_post(f"/questions/{question.id}/follow", {"next": target})
+    assert (response.status_code, response.headers["Location"]) == (302, f"/questions/{question.id}")
