@@ -6,10 +6,12 @@ import io
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app.escalation import service as escalation
 from app.forum import service as forum
 from app.ids import MAX_ID, _numbers_up_to, parse_id
+from app.moderation.models import Flag
 from app.web import safe_next
 from tests.factories import PASSWORD, make_answer, make_board, make_question, make_user
 
@@ -223,3 +225,20 @@ def test_every_route_that_takes_next_falls_back_on_an_unsafe_one(client, session
     assert (response.status_code, response.headers["Location"]) == (302, "/")
     response = client.form_post(f"/questions/{question.id}/follow", {"next": target})
     assert (response.status_code, response.headers["Location"]) == (302, f"/questions/{question.id}")
+
+
+# --- 5. the Flag link on a question -------------------------------------------------------------------
+
+
+def test_the_flag_link_on_a_question_shows_the_flag_form(client, session, login_as, world):
+    question = world["question"]
+    member = make_user(session, "reader")
+    login_as(member)
+    response = client.get(f"/questions/{question.id}/flag")
+    assert response.status_code == 200
+    assert "Flag this question" in response.get_data(as_text=True)
+    response = client.form_post(f"/questions/{question.id}/flag", {"reason": "off_topic"})
+    assert response.status_code == 302
+    flags = session.scalars(select(Flag).where(Flag.question_id == question.id)).all()
+    assert [(f.reporter_id, f.reason) for f in flags] == [(member.id, "off_topic")]
+    assert client.get(f"/answers/{world['answer'].id}/flag").status_code == 200

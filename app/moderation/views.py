@@ -46,7 +46,10 @@ def _question_url(post) -> str:
 # --- members: flag a post -----------------------------------------------------------------------
 
 
-@bp.route("/<any(questions, answers):kind>/<id:post_id>/flag", methods=["GET", "POST"])
+# One rule per kind, not `<any(questions, answers):kind>`: Werkzeug prefers a static segment, so
+# "/questions/7/flag" matched forum.question's "/questions/<id>/<slug>" (slug "flag") and redirected.
+@bp.route("/questions/<id:post_id>/flag", methods=["GET", "POST"], defaults={"kind": "questions"})
+@bp.route("/answers/<id:post_id>/flag", methods=["GET", "POST"], defaults={"kind": "answers"})
 @access("member")
 @limiter.limit(_flag_limit, key_func=user_or_address, methods=["POST"])
 def flag(kind: str, post_id: int):
