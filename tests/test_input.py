@@ -116,6 +116,7 @@ def test_parse_id_takes_plain_digits_in_range_only():
     [
         "/users/own%00er",
         "/boards/lap%00tops",
+        "/feeds/boards/lap%00tops.atom",
         "/search?q=bat%00tery",
         "/questions?tag=a%00b",
         "/questions?filter=%01",
