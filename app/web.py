@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 from babel import dates
 from flask import Flask, abort, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.permissions import can
-from app.errors import CONTROL_CHARACTERS
+from app.errors import CONTROL_CHARACTERS, BadRequest
 from app.ids import IdConverter
 from app.reputation.rules import BADGE_BY_KEY, Rank, rank_for
 
@@ -110,7 +111,7 @@ def _refuse_control_characters() -> None:
         texts += [text for pair in request.form.items(multi=True) for text in pair]
         _refuse_cut_off_body()
     if any(CONTROL_CHARACTERS.search(text) for text in texts):
-        abort(400)
+        raise BadRequest(_l("The address or the form held a control character (such as a NUL), which we can't accept."))
 
 
 def _refuse_cut_off_body() -> None:
