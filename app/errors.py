@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -82,6 +84,12 @@ def _default_message(status: int) -> str:
 
 # Never echoed back, even to the person who sent them.
 _SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current_password"})
+# An error page repeats a short excerpt of what was sent, never the whole of a huge or hostile body.
+KEPT_FIELDS_MAX = 5
+KEPT_FIELD_LENGTH = 2000
+# C0 control characters other than tab, CR and LF: no form or link has a use for them, and PostgreSQL
+# refuses a NUL in text (a 500). app/web.py refuses requests with them; error pages show text without them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _what_they_wrote() -> list[tuple[str, str]]:
@@ -90,7 +98,18 @@ def _what_they_wrote() -> list[tuple[str, str]]:
         return []
     try:
         fields = request.form.items(multi=True)
-        return [(name, value) for name, value in fields if name not in _SECRET_FIELDS and len(value.strip()) > 20]
+        kept = []
+        for name, value in fields:
+            if len(kept) == KEPT_FIELDS_MAX:
+                break
+            if name in _SECRET_FIELDS or "password" in name:
+                continue
+            # A NUL may be why the form was refused: show the rest of the text so it can be sent again.
+            value = CONTROL_CHARACTERS.sub("", value)
+            if len(value.strip()) > 20:
+                cut = len(value) > KEPT_FIELD_LENGTH
+                kept.append((name[:40], value[:KEPT_FIELD_LENGTH] + ("…" if cut else "")))
+        return kept
     except HTTPException:
         return []
 

@@ -274,3 +274,25 @@ def test_moderator_works_the_queue_end_to_end(
     expect(visitor.locator("main")).not_to_contain_text("MEGA SALE")
     assert "MEGA SALE" not in visitor.content()
     assert HIDE_REASON not in visitor.content()
+
+
+def test_member_flags_a_question_from_its_flag_link(live_server: tb.LiveServer, pages: tb.Pages) -> None:
+    """The Flag link under a question opens the flag form (it used to redirect back to the question)."""
+    base = live_server.url
+    cast = seed(live_server)
+    ivo = pages.new()
+    sign_in(ivo, base, "ivo")
+    ivo.goto(f"{base}/questions/{cast.spam_question_id}")
+    ivo.locator("article.question").get_by_role("link", name="Flag").click()
+    expect(ivo).to_have_url(f"{base}/questions/{cast.spam_question_id}/flag")
+    expect(ivo.get_by_role("heading", level=1)).to_have_text("Flag this question")
+    expect(ivo.locator("blockquote.quoted-post")).to_contain_text("Asking for a friend.")
+    ivo.get_by_role("radio", name="Spam or advertising").check()
+    ivo.get_by_role("button", name="Send to the moderators").click()
+    expect(ivo).to_have_url(re.compile(rf"^{re.escape(base)}/questions/{cast.spam_question_id}/[\w-]+$"))
+    expect(flashes(ivo)).to_have_text("Thanks. The moderators will take a look.")
+    with live_server.session() as session:
+        flags = session.scalars(select(Flag).where(Flag.question_id == cast.spam_question_id)).all()
+        reporter = session.scalar(select(User).where(User.username == "ivo"))
+        assert reporter is not None
+        assert [(f.reporter_id, f.reason, f.status) for f in flags] == [(reporter.id, "spam", "pending")]

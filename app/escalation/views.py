@@ -12,6 +12,7 @@ from app.errors import NotFound, ValidationFailed
 from app.escalation import rules, service
 from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
 from app.forum import service as forum
+from app.ids import parse_id
 from app.web import form_error
 
 bp = Blueprint("escalation", __name__)
@@ -27,7 +28,7 @@ def _draft(form, message: str = "") -> service.EscalationDraft:
     )
 
 
-@bp.route("/mod/questions/<int:question_id>/escalate", methods=["GET", "POST"])
+@bp.route("/mod/questions/<id:question_id>/escalate", methods=["GET", "POST"])
 @access("moderator")
 def escalate(question_id: int):
     session = db.session()
@@ -46,7 +47,7 @@ def escalate(question_id: int):
     return render_template("escalation/escalate.html", form=form, question=question), status
 
 
-@bp.route("/questions/<int:question_id>/private-help", methods=["GET", "POST"])
+@bp.route("/questions/<id:question_id>/private-help", methods=["GET", "POST"])
 @access("member", owner=True)
 def private_help(question_id: int):
     session = db.session()
@@ -90,13 +91,13 @@ def _render_case(case, status: int = 200, **forms):
     ), status
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
 @access("member", owner=True)
 def case(case_id: int):
     return _render_case(service.access_case(db.session(), current_user, case_id))
 
 
-@bp.post("/cases/<int:case_id>/messages")
+@bp.post("/cases/<id:case_id>/messages")
 @access("member", owner=True)
 def reply(case_id: int):
     session = db.session()
@@ -113,7 +114,7 @@ def reply(case_id: int):
     return _render_case(case, 422, message_form=form)
 
 
-@bp.post("/cases/<int:case_id>/notes")
+@bp.post("/cases/<id:case_id>/notes")
 @access("moderator")
 def note(case_id: int):
     session = db.session()
@@ -130,7 +131,7 @@ def note(case_id: int):
     return _render_case(case, 422, note_form=form)
 
 
-@bp.post("/cases/<int:case_id>/<any(start, wait, resume, resolve, close, reopen):action>")
+@bp.post("/cases/<id:case_id>/<any(start, wait, resume, resolve, close, reopen):action>")
 @access("member", owner=True)
 def move(case_id: int, action: str):
     form = ResolveForm()
@@ -141,7 +142,7 @@ def move(case_id: int, action: str):
     return redirect(url_for(".case", case_id=case_id))
 
 
-@bp.post("/cases/<int:case_id>/assign")
+@bp.post("/cases/<id:case_id>/assign")
 @access("staff")
 def assign(case_id: int):
     form = AssignForm()
@@ -181,7 +182,7 @@ def inbox():
 @bp.post("/staff/assign")
 @access("staff")
 def bulk_assign():
-    ids = [int(value) for value in request.form.getlist("case_ids") if value.isdigit()]
+    ids = [case_id for value in request.form.getlist("case_ids") if (case_id := parse_id(value)) is not None]
     assignee = (request.form.get("assignee") or "").strip()
     username = current_user.username if assignee in ("", "me") else assignee
     changed = service.bulk_assign(db.session(), current_user, ids, username)

@@ -34,6 +34,7 @@ from app.forum.models import (
     Tag,
     question_tags,
 )
+from app.ids import parse_id
 from app.moderation import screening
 from app.notifications import service as notifications
 from app.reputation import service as reputation
@@ -145,9 +146,10 @@ class Cursor:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             at, ident = raw.split("|")
             parsed = datetime.fromisoformat(at)
-            if parsed.tzinfo is None:
-                raise ValueError("naive")
-            return cls(parsed, int(ident))
+            question_id = parse_id(ident)
+            if parsed.tzinfo is None or question_id is None:
+                raise ValueError("naive, or not an id")
+            return cls(parsed, question_id)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise BadRequest(_("That page link is broken; start again from the first page.")) from None
 

@@ -79,8 +79,8 @@ def board(slug: str):
     return render_template("forum/questions.html", board=board, page=page, pinned=pinned, following=following, **args)
 
 
-@bp.get("/questions/<int:question_id>")
-@bp.get("/questions/<int:question_id>/<slug>")
+@bp.get("/questions/<id:question_id>")
+@bp.get("/questions/<id:question_id>/<slug>")
 @access("visitor")
 def question(question_id: int, slug: str | None = None, answer_form: AnswerForm | None = None, status: int = 200):
     session = db.session()
@@ -173,7 +173,7 @@ def ask_check():
     return jsonify(keywords=service.private_help_keywords(db.session(), title, form.body.data or ""))
 
 
-@bp.post("/questions/<int:question_id>/answers")
+@bp.post("/questions/<id:question_id>/answers")
 @access("member")
 @limiter.limit(_post_limit, key_func=user_or_address)
 def answer(question_id: int):
@@ -194,7 +194,7 @@ def answer(question_id: int):
     return question(question_id, answer_form=form, status=status)
 
 
-@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
 @access("member", owner=True)
 def edit_question(question_id: int):
     session = db.session()
@@ -226,7 +226,7 @@ def edit_question(question_id: int):
     return render_template("forum/edit_question.html", form=form, question=question, preview=preview), status
 
 
-@bp.route("/answers/<int:answer_id>/edit", methods=["GET", "POST"])
+@bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])
 @access("member", owner=True)
 def edit_answer(answer_id: int):
     session = db.session()
@@ -255,7 +255,7 @@ def edit_answer(answer_id: int):
     return render_template("forum/edit_answer.html", form=form, answer=answer, preview=preview), status
 
 
-@bp.get("/answers/<int:answer_id>")
+@bp.get("/answers/<id:answer_id>")
 @access("visitor")
 def answer_link(answer_id: int):
     """A stable link to one answer: its place on the question page."""
@@ -267,7 +267,7 @@ def answer_link(answer_id: int):
     )
 
 
-@bp.get("/questions/<int:question_id>/history")
+@bp.get("/questions/<id:question_id>/history")
 @access("visitor")
 def question_history(question_id: int):
     session = db.session()
@@ -276,7 +276,7 @@ def question_history(question_id: int):
     return render_template("forum/history.html", question=question, answer=None, changes=changes)
 
 
-@bp.get("/answers/<int:answer_id>/history")
+@bp.get("/answers/<id:answer_id>/history")
 @access("visitor")
 def answer_history(answer_id: int):
     session = db.session()

@@ -17,6 +17,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service as forum
 from app.forum.models import Answer
+from app.ids import cursor_id, parse_id
 from app.moderation import service
 from app.moderation.forms import DuplicateForm, FlagForm, HideForm, MoveForm, ReasonForm, RuleForm, SuspendForm
 from app.web import form_error
@@ -45,7 +46,10 @@ def _question_url(post) -> str:
 # --- members: flag a post -----------------------------------------------------------------------
 
 
-@bp.route("/<any(questions, answers):kind>/<int:post_id>/flag", methods=["GET", "POST"])
+# One rule per kind, not `<any(questions, answers):kind>`: Werkzeug prefers a static segment, so
+# "/questions/7/flag" matched forum.question's "/questions/<id>/<slug>" (slug "flag") and redirected.
+@bp.route("/questions/<id:post_id>/flag", methods=["GET", "POST"], defaults={"kind": "questions"})
+@bp.route("/answers/<id:post_id>/flag", methods=["GET", "POST"], defaults={"kind": "answers"})
 @access("member")
 @limiter.limit(_flag_limit, key_func=user_or_address, methods=["POST"])
 def flag(kind: str, post_id: int):
@@ -76,7 +80,7 @@ def queue():
     return render_template("moderation/queue.html", items=items, hide_form=HideForm(), reason_form=ReasonForm())
 
 
-@bp.post("/mod/<any(questions, answers):kind>/<int:post_id>/dismiss")
+@bp.post("/mod/<any(questions, answers):kind>/<id:post_id>/dismiss")
 @access("moderator")
 def dismiss(kind: str, post_id: int):
     form = ReasonForm()
@@ -93,7 +97,7 @@ def _back_to_thread(kind: str, post_id: int) -> str:
     return url_for("forum.question", question_id=post_id)
 
 
-@bp.post("/mod/<any(questions, answers):kind>/<int:post_id>/hide")
+@bp.post("/mod/<any(questions, answers):kind>/<id:post_id>/hide")
 @access("moderator")
 def hide(kind: str, post_id: int):
     form = HideForm()
@@ -105,7 +109,7 @@ def hide(kind: str, post_id: int):
     return redirect((request.form.get("back") == "queue" and url_for(".queue")) or _back_to_thread(kind, post_id))
 
 
-@bp.post("/mod/<any(questions, answers):kind>/<int:post_id>/restore")
+@bp.post("/mod/<any(questions, answers):kind>/<id:post_id>/restore")
 @access("moderator")
 def restore(kind: str, post_id: int):
     form = ReasonForm()
@@ -135,14 +139,14 @@ def _render_tools(question, status: int = 200, **forms):
     return render_template("moderation/thread.html", question=question, **forms), status
 
 
-@bp.get("/mod/questions/<int:question_id>")
+@bp.get("/mod/questions/<id:question_id>")
 @access("moderator")
 def thread(question_id: int):
     question = forum.access_question(db.session(), current_user, question_id)
     return _render_tools(question)
 
 
-@bp.post("/mod/questions/<int:question_id>/<any(lock, unlock, pin, unpin):action>")
+@bp.post("/mod/questions/<id:question_id>/<any(lock, unlock, pin, unpin):action>")
 @access("moderator")
 def thread_state(question_id: int, action: str):
     form = ReasonForm()
@@ -162,7 +166,7 @@ def thread_state(question_id: int, action: str):
     return redirect(url_for("forum.question", question_id=question_id))
 
 
-@bp.post("/mod/questions/<int:question_id>/move")
+@bp.post("/mod/questions/<id:question_id>/move")
 @access("moderator")
 def move(question_id: int):
     question = forum.access_question(db.session(), current_user, question_id)
@@ -182,20 +186,19 @@ def move(question_id: int):
 _QUESTION_NUMBER = re.compile(r"(?:/questions/)?(\d{1,12})(?:[/?#].*)?$")
 
 
-@bp.post("/mod/questions/<int:question_id>/duplicate")
+@bp.post("/mod/questions/<id:question_id>/duplicate")
 @access("moderator")
 def duplicate(question_id: int):
     question = forum.access_question(db.session(), current_user, question_id)
     form = DuplicateForm(prefix="dup")
     if form.validate_on_submit():
         match = _QUESTION_NUMBER.search(form.original.data.strip())
-        if match is None:
+        original_id = parse_id(match.group(1)) if match else None
+        if original_id is None:
             form.original.errors = [_("Give the original question's number or paste its address.")]
         else:
             try:
-                service.close_as_duplicate(
-                    db.session(), current_user, question_id, int(match.group(1)), form.reason.data or ""
-                )
+                service.close_as_duplicate(db.session(), current_user, question_id, original_id, form.reason.data or "")
             except ValidationFailed as error:
                 form_error(form, error)
             else:
@@ -205,7 +208,7 @@ def duplicate(question_id: int):
     return _render_tools(question, 422, duplicate_form=form)
 
 
-@bp.post("/mod/questions/<int:question_id>/reopen")
+@bp.post("/mod/questions/<id:question_id>/reopen")
 @access("moderator")
 def reopen(question_id: int):
     form = ReasonForm()
@@ -216,7 +219,7 @@ def reopen(question_id: int):
     return redirect(url_for("forum.question", question_id=question_id))
 
 
-@bp.post("/mod/questions/<int:question_id>/merge")
+@bp.post("/mod/questions/<id:question_id>/merge")
 @access("moderator")
 def merge(question_id: int):
     original = service.merge_answers(db.session(), current_user, question_id)
@@ -266,7 +269,7 @@ def unsuspend(username: str):
 def audit():
     session = db.session()
     args = {key: request.args.get(key) or None for key in ("action", "actor", "target_type")}
-    page = service.audit_log(session, before=request.args.get("before", type=int), **args)
+    page = service.audit_log(session, before=cursor_id(request.args.get("before")), **args)
     return render_template("moderation/audit.html", page=page, actions=service.audit_actions(session), **args)
 
 
@@ -295,7 +298,7 @@ def listening_rules():
     return render_template("moderation/listening.html", form=form, builtins=builtins, custom=custom), status
 
 
-@bp.post("/admin/listening/<int:rule_id>/<any(toggle, delete):action>")
+@bp.post("/admin/listening/<id:rule_id>/<any(toggle, delete):action>")
 @access("admin")
 def listening_rule(rule_id: int, action: str):
     ReasonForm().validate_on_submit()  # the CSRF check happened globally; nothing else to read

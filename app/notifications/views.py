@@ -46,7 +46,7 @@ def notifications_read():
     return redirect(url_for(".notification_list"))
 
 
-@bp.post("/notifications/<int:notification_id>/open")
+@bp.post("/notifications/<id:notification_id>/open")
 @access("member", owner=True)
 def open_notification(notification_id: int):
     """Mark one notification read and go where it points (only ever a path on this site)."""
@@ -55,7 +55,7 @@ def open_notification(notification_id: int):
     return redirect(safe_next(note.link, url_for(".notification_list")))
 
 
-@bp.post("/<any(questions, boards):kind>/<int:target_id>/<any(follow, unfollow):action>")
+@bp.post("/<any(questions, boards):kind>/<id:target_id>/<any(follow, unfollow):action>")
 @access("member")
 def follow(kind: str, target_id: int, action: str):
     session = db.session()

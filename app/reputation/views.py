@@ -11,6 +11,7 @@ from app.auth.access import access
 from app.db import db
 from app.extensions import limiter, user_or_address
 from app.forum.models import Answer
+from app.ids import cursor_id, parse_id
 from app.reputation import rules, service
 
 bp = Blueprint("reputation", __name__)
@@ -33,7 +34,7 @@ def _after_kudo(kind: str, post):
     return redirect(url_for("forum.question", question_id=question_id, _anchor=anchor))
 
 
-@bp.post("/<any(questions, answers):kind>/<int:post_id>/kudos")
+@bp.post("/<any(questions, answers):kind>/<id:post_id>/kudos")
 @access("member")
 @limiter.limit(_kudo_limit, key_func=user_or_address)
 def kudo_give(kind: str, post_id: int):
@@ -41,7 +42,7 @@ def kudo_give(kind: str, post_id: int):
     return _after_kudo(kind, post)
 
 
-@bp.post("/<any(questions, answers):kind>/<int:post_id>/kudos/withdraw")
+@bp.post("/<any(questions, answers):kind>/<id:post_id>/kudos/withdraw")
 @access("member")
 @limiter.limit(_kudo_limit, key_func=user_or_address)
 def kudo_withdraw(kind: str, post_id: int):
@@ -49,17 +50,17 @@ def kudo_withdraw(kind: str, post_id: int):
     return _after_kudo(kind, post)
 
 
-@bp.post("/questions/<int:question_id>/solution")
+@bp.post("/questions/<id:question_id>/solution")
 @access("member", owner=True)
 def accept(question_id: int):
     # A missing or malformed id is "no such answer" (404), after the permission check.
-    answer_id = request.form.get("answer_id", type=int) or 0
+    answer_id = parse_id(request.form.get("answer_id")) or 0
     answer = service.accept_answer(db.session(), current_user, question_id, answer_id)
     db.commit()
     return redirect(url_for("forum.question", question_id=question_id, _anchor=f"answer-{answer.id}"))
 
 
-@bp.post("/questions/<int:question_id>/solution/clear")
+@bp.post("/questions/<id:question_id>/solution/clear")
 @access("member", owner=True)
 def clear(question_id: int):
     service.clear_solution(db.session(), current_user, question_id)
@@ -93,7 +94,7 @@ def badges():
 def points(username: str):
     session = db.session()
     user = accounts.user_by_username(session, username)
-    before = request.args.get("before", type=int)
+    before = cursor_id(request.args.get("before"))
     page = service.ledger(session, user, before=before)
     return render_template("reputation/points.html", user=user, page=page, reasons=REASONS())
 

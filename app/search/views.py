@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.auth.access import access
 from app.db import db
 from app.errors import BadRequest
+from app.ids import parse_id
 from app.search import service
 from app.search.backend import QUERY_MAX, SearchQuery
 
@@ -52,8 +53,8 @@ def _query() -> SearchQuery:
         raise BadRequest(_("Unknown sort order."))
     if (board and not SLUG.match(board)) or (tag and not SLUG.match(tag.lower())):
         raise BadRequest(_("Unknown board or tag."))
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 500:
+    page = parse_id(request.args.get("page", "1"))  # a page number is read like an id: ASCII digits, in range
+    if page is None or page > 500:
         raise BadRequest(_("That page of results doesn't exist."))
     date_from, date_to = _date("from"), _date("to")
     if date_from and date_to and date_from > date_to:
@@ -67,7 +68,7 @@ def _query() -> SearchQuery:
         date_from=date_from,
         date_to=date_to,
         sort=sort,
-        page=int(page),
+        page=page,
     )
 
 
