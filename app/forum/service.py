@@ -9,13 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import false, func, or_, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import content
 from app.accounts.models import User
-from app.auth.permissions import can, is_member, is_owner, is_staff, require
+from app.auth.permissions import can, is_staff, require
+from app.auth.visibility import (
+    access_post,
+    answers_in_thread,
+    public_questions,
+    visible_answers,
+    visible_questions,
+)
 from app.db import utcnow
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.forum import activity
@@ -41,15 +48,6 @@ from app.reputation import service as reputation
 from app.search import outbox as search_outbox
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
-
-
-class Withdrawn(NotFound):
-    """The question went to a private support case; the public sees only the company's note."""
-
-    def __init__(self, question_id: int, support_note: str | None) -> None:
-        super().__init__(_("This question was moved to a private conversation with our support team."))
-        self.question_id = question_id
-        self.support_note = support_note
 
 
 LIST_AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.points, User.solution_count)
@@ -198,7 +196,7 @@ def list_questions(
         order_at, order_id = Question.last_activity_at, Question.id
         if board is not None:
             query = query.where(Question.board_id == board.id)
-    query = query.where(Question.is_hidden.is_(False), Question.is_private.is_(False))
+    query = query.where(public_questions())
     if filter == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif filter == "solved":
@@ -238,8 +236,7 @@ def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Que
         .where(
             Question.board_id == board.id,
             Question.is_pinned.is_(True),
-            Question.is_hidden.is_(False),
-            Question.is_private.is_(False),
+            public_questions(),
         )
         .limit(100)
     )
@@ -247,43 +244,26 @@ def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Que
 
 
 def access_question(session: Session, user: User | None, question_id: int, for_action: str = "view") -> Question:
-    """Load a question for `for_action` by `user`, or raise NotFound / PermissionDenied."""
-    question = session.scalar(
-        select(Question)
-        .options(joinedload(Question.author), joinedload(Question.board), selectinload(Question.tags))
-        .where(Question.id == question_id)
-    )
-    if question is None:
-        raise NotFound(_("That question doesn't exist or was removed."))
-    if not can(user, "view_question", question):
-        if question.is_private and not question.is_hidden:
-            raise Withdrawn(question.id, question.support_note)
-        raise NotFound(_("That question doesn't exist or was removed."))
-    if for_action != "view":
-        require(user, for_action, question)
+    """Load a question for `for_action` by `user`, or raise NotFound (Withdrawn) / PermissionDenied."""
+    question = access_post(session, user, "question", question_id, for_action)
+    assert isinstance(question, Question)
     return question
 
 
 def access_answer(session: Session, user: User | None, answer_id: int, for_action: str = "view") -> Answer:
-    answer = session.scalar(
-        select(Answer).options(joinedload(Answer.author), joinedload(Answer.question)).where(Answer.id == answer_id)
-    )
-    if answer is None or not can(user, "view_question", answer.question):
-        raise NotFound(_("That answer doesn't exist or was removed."))
-    if answer.is_hidden and not (can(user, "moderate") or is_owner(user, answer)):
-        raise NotFound(_("That answer doesn't exist or was removed."))
-    if for_action != "view":
-        require(user, for_action, answer)
+    answer = access_post(session, user, "answer", answer_id, for_action)
+    assert isinstance(answer, Answer)
     return answer
 
 
 def answers_for(session: Session, question: Question, user: User | None = None) -> list[Answer]:
     """A question's answers, the solution first and then oldest first, with their authors, in one query.
     Hidden answers are left out, except for moderators and for their own authors (who see why)."""
-    query = select(Answer).options(joinedload(Answer.author)).where(Answer.question_id == question.id)
-    if not can(user, "moderate"):
-        own = Answer.author_id == user.id if is_member(user) else false()
-        query = query.where(or_(Answer.is_hidden.is_(False), own))
+    query = (
+        select(Answer)
+        .options(joinedload(Answer.author))
+        .where(Answer.question_id == question.id, answers_in_thread(user))
+    )
     answers = list(session.scalars(query.order_by(Answer.is_accepted.desc(), Answer.id)))
     for answer in answers:  # the policy asks an answer about its thread (locked?); no query needed
         set_committed_value(answer, "question", question)
@@ -312,14 +292,8 @@ class Activity:
 def recent_activity(session: Session, user: User, viewer: User | None = None, limit: int = 10) -> Activity:
     """A member's latest posts as `viewer` may see them. Hidden and withdrawn threads show only to moderators
     and to the thread's own asker; a withdrawn question stays private even from those who answered it."""
-    moderator = can(viewer, "moderate")
-    viewer_id = viewer.id if is_member(viewer) else -1
-    public_thread = Question.is_hidden.is_(False) & Question.is_private.is_(False)
-    question_filter = [Question.author_id == user.id]
-    answer_filter = [Answer.author_id == user.id]
-    if not moderator:
-        question_filter.append(public_thread | (Question.author_id == viewer_id))
-        answer_filter.append((public_thread & Answer.is_hidden.is_(False)) | (Question.author_id == viewer_id))
+    question_filter = [Question.author_id == user.id, visible_questions(viewer)]
+    answer_filter = [Answer.author_id == user.id, visible_answers(viewer)]
     questions = list(
         session.scalars(select(Question).where(*question_filter).order_by(Question.id.desc()).limit(limit))
     )

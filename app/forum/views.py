@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from app import content
 from app.auth.access import access
 from app.auth.permissions import require
+from app.auth.visibility import Withdrawn
 from app.db import db
 from app.errors import ValidationFailed
 from app.escalation import service as escalation
@@ -86,7 +87,7 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
     session = db.session()
     try:
         question = service.access_question(session, current_user, question_id)
-    except service.Withdrawn as withdrawn:
+    except Withdrawn as withdrawn:
         return render_template("forum/withdrawn.html", withdrawn=withdrawn)
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
