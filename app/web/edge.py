@@ -1,0 +1,45 @@
+"""What comes in from outside, checked before any view sees it: control characters, cut-off bodies, redirects."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+
+from app.errors import CONTROL_CHARACTERS, BadRequest
+
+# Control characters, also percent-encoded: a CR or LF would split the Location header (a 500), and
+# browsers drop tabs and newlines inside a URL, so "/\t/evil.example" would leave the site.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f]|%[01][0-9a-f]|%7f", re.IGNORECASE)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """`target` when it is a path on this site, else `fallback`: never an open redirect."""
+    if not target or _UNSAFE_IN_NEXT.search(target):
+        return fallback
+    target = target.replace("\\", "/").strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def refuse_control_characters() -> None:
+    """400 for a control character in the path, the query or the form (keys as well as values), before
+    any view or the database sees it."""
+    texts = [request.path]
+    texts += [text for pair in request.args.items(multi=True) for text in pair]
+    if request.method == "POST":
+        texts += [text for pair in request.form.items(multi=True) for text in pair]
+        _refuse_cut_off_body()
+    if any(CONTROL_CHARACTERS.search(text) for text in texts):
+        raise BadRequest(_l("The address or the form held a control character (such as a NUL), which we can't accept."))
+
+
+def _refuse_cut_off_body() -> None:
+    """413 for a body without a length (chunked) that filled MAX_CONTENT_LENGTH: Werkzeug stops reading
+    there, and the form would otherwise be parsed from the first megabyte as if that were all of it."""
+    if request.content_length is None and getattr(request.stream, "is_exhausted", False):
+        abort(413)

@@ -1,0 +1,55 @@
+"""The reader's language: which one, its direction, its catalogue and its dates, looked up once per request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from babel import dates
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()).split("_")[0] in current_app.config["RTL_LANGUAGES"] else "ltr"
+
+
+def _locale():
+    """The reader's Babel locale, resolved once per request (each timestamp on a page needs it)."""
+    locale = g.get("_agora_locale")
+    if locale is None:
+        locale = g._agora_locale = get_locale()
+    return locale
+
+
+def relative_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return dates.format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1, locale=_locale())
+
+
+def absolute_time(value: datetime | None) -> str:
+    """Medium date and time in UTC (the site's timezone), in the reader's language."""
+    if value is None:
+        return ""
+    return dates.format_datetime(value, "medium", tzinfo=UTC, locale=_locale())
+
+
+def request_translations():
+    """The reader's catalogue, looked up once per request (a page calls gettext a few hundred times)."""
+    translations = g.get("_agora_translations")
+    if translations is None:
+        translations = g._agora_translations = get_translations()
+    return translations
