@@ -22,32 +22,8 @@ from app.reputation import service as reputation
 from app.search import service as search
 from app.search.backend import SearchQuery
 from app.search.models import SearchOutbox
-from tests.conftest import POSTGRES_URL, Client, make_app
+from tests.conftest import make_app
 from tests.factories import make_answer, make_board, make_question, make_user
-
-BACKENDS = ["whoosh", pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL leg"))]
-
-
-@pytest.fixture(params=BACKENDS)
-def search_app(request, tmp_path, postgres_schema):
-    app = make_app(tmp_path, postgres_schema, SEARCH_BACKEND=request.param)
-    app.test_client_class = Client
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    engine = getattr(app.extensions["agora_search"], "engine", None)
-    if engine is not None:
-        engine.dispose()
-
-
-@pytest.fixture
-def s(search_app):
-    """Autocommit, like conftest's `session`: it must never hold a lock the indexer's writer waits for."""
-    with search_app.app_context():
-        engine = db.engine
-    session = Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
-    yield session
-    session.close()
 
 
 def drain(app) -> int:
