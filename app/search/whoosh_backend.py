@@ -7,17 +7,14 @@ import os
 import shutil
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from datetime import time as dtime
 from pathlib import Path
 
 from whoosh import index
-from whoosh.analysis import Filter, RegexTokenizer, StemFilter
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
+from whoosh.highlight import ContextFragmenter, WholeFragmenter
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.query import And, DateRange, Every, Term
@@ -25,66 +22,12 @@ from whoosh.query import And, DateRange, Every, Term
 from app import content
 from app.search.backend import Hit, SearchQuery, SearchResult
 from app.search.documents import Document
+from app.search.whoosh_schema import ANALYZER, FORMATTER, PLAIN, SCHEMA, escape, fields
 
 log = logging.getLogger(__name__)
 
 
-class FoldFilter(Filter):
-    """Case-fold and drop accents in any script: "faktura" finds "fakturą", "φορητος" finds "φορητός"."""
-
-    EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ß": "ss"})
-
-    def __call__(self, tokens):
-        for token in tokens:
-            # "Wi-Fi" and "wifi", "e-mail" and "email" are the same word to a reader.
-            text = unicodedata.normalize("NFKD", token.text.casefold().translate(self.EXTRA).replace("-", ""))
-            token.text = "".join(ch for ch in text if not unicodedata.combining(ch))
-            yield token
-
-
-# Unicode words in any script, folded, then English stemming: it only changes words with English endings,
-# so the other languages pass through unchanged.
-WORDS = RegexTokenizer(r"\w+(?:[-.'’]\w+)*")
-ANALYZER = WORDS | FoldFilter() | StemFilter(lang="en")
-PLAIN = WORDS | FoldFilter()
-
-SCHEMA = Schema(
-    id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
-    title=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0, spelling=True),
-    body=TEXT(analyzer=ANALYZER, stored=True, spelling=True),
-    answers=TEXT(analyzer=ANALYZER),
-    best_answer=TEXT(analyzer=ANALYZER, stored=True),
-    tags=KEYWORD(lowercase=True, commas=False, scorable=True),
-    board=ID(),
-    author=ID(),
-    solved=BOOLEAN(stored=True),
-    answered=BOOLEAN(),
-    created=DATETIME(sortable=True),
-    activity=DATETIME(sortable=True),
-)
-FORMATTER = HtmlFormatter(tagname="mark", classname="", termclass="", between=" … ")
 _open_lock = threading.Lock()
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _fields(doc: Document) -> dict:
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "body": doc.body,
-        "answers": doc.answers,
-        "best_answer": doc.best_answer,
-        "tags": " ".join(doc.tags),
-        "board": doc.board,
-        "author": doc.author.lower(),
-        "solved": doc.solved,
-        "answered": doc.answered,
-        "created": _naive_utc(doc.created_at),
-        "activity": _naive_utc(doc.last_activity_at),
-    }
 
 
 class WhooshBackend:
@@ -161,7 +104,7 @@ class WhooshBackend:
                 if doc is None:
                     writer.delete_by_term("id", question_id)
                 else:
-                    writer.update_document(**_fields(doc))
+                    writer.update_document(**fields(doc))
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -174,7 +117,7 @@ class WhooshBackend:
         writer = ix.writer(limitmb=256, procs=1)
         count = 0
         for doc in documents:
-            writer.add_document(**_fields(doc))
+            writer.add_document(**fields(doc))
             count += 1
             if progress:
                 progress(1)
@@ -234,10 +177,10 @@ class WhooshBackend:
             hits = []
             for hit in page:
                 page.results.fragmenter = WholeFragmenter()  # the whole title, marked
-                title = hit.highlights("title") or _escape(hit["title"])
+                title = hit.highlights("title") or escape(hit["title"])
                 page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-                snippet = hit.highlights("body", top=2) or _escape(hit.get("body", "")[:220])
-                answer = hit.highlights("best_answer") or _escape(hit.get("best_answer", "")[:200])
+                snippet = hit.highlights("body", top=2) or escape(hit.get("body", "")[:220])
+                answer = hit.highlights("best_answer") or escape(hit.get("best_answer", "")[:200])
                 hits.append(
                     Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
                 )
@@ -275,7 +218,3 @@ class WhooshBackend:
             ranked = [(hit["id"], bool(hit.get("solved")), hit.score) for hit in results]
         ranked.sort(key=lambda item: (not item[1], -item[2]))
         return [question_id for question_id, _solved, _score in ranked[:limit]]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
