@@ -263,6 +263,8 @@ def test_search_page_results_count_and_did_you_mean(search_app, s, forum_data):
     assert "2 questions found" in page and "<mark>" in page
     if search_app.config["SEARCH_BACKEND"] == "whoosh":
         page = client.get("/search?q=firmwre").get_data(as_text=True)
+        assert "Showing results for <em>firmware</em>" in page and "1 question found" in page
+        page = client.get("/search?q=firmwre&exact=1").get_data(as_text=True)
         assert "Did you mean" in page and "firmware" in page
     assert "Type what you" in client.get("/search").get_data(as_text=True)
     assert 'name="q"' in client.get("/").get_data(as_text=True)  # a search box on every page

@@ -58,7 +58,8 @@ BATCH = 500
 # "Did you mean" candidates: the words of the titles and bodies of the latest documents. ts_stat reads every
 # vector it is given and there is no words table, so the sample is bounded: about 50 ms on a large forum, paid
 # only by searches that found nothing.
-VOCABULARY = "SELECT vector FROM search_documents ORDER BY question_id DESC LIMIT 1000"
+# Only public questions' words: a withdrawn question's document may linger until its outbox row is applied.
+VOCABULARY = f"SELECT d.vector {DOCUMENTS} {PUBLIC} ORDER BY d.question_id DESC LIMIT 1000"
 
 
 class PostgresBackend:

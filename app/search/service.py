@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.forum.models import Question
-from app.search.backend import SearchBackend, SearchQuery, SearchResult
+from app.search.backend import Hit, SearchBackend, SearchQuery, SearchResult
 from app.search.documents import all_documents, documents_for
 from app.search.models import SearchOutbox
 
@@ -76,14 +77,44 @@ def _visible(session: Session, ids: list[int]) -> dict[int, Question]:
 
 @dataclass(frozen=True)
 class Found:
-    result: SearchResult
-    questions: list[tuple[Question, object]]  # (question, hit), in the backend's order
+    result: SearchResult  # what is shown; its suggestion only ever one that finds something the viewer may see
+    questions: list[tuple[Question, Hit]]  # in the backend's order
+    corrected_from: str | None = None  # the text typed, when the results shown are for the suggestion
 
 
-def search(session: Session, backend: SearchBackend, query: SearchQuery) -> Found:
-    result = backend.search(query)
+def _found(session: Session, result: SearchResult) -> Found:
     visible = _visible(session, [hit.id for hit in result.hits])
     return Found(result, [(visible[hit.id], hit) for hit in result.hits if hit.id in visible])
+
+
+def search(session: Session, backend: SearchBackend, query: SearchQuery, autocorrect: bool = True) -> Found:
+    """Results through the public filter. A misspelling that found nothing shows its suggestion's results
+    instead, unless `autocorrect` is off (the reader asked for exactly what they typed)."""
+    result = backend.search(query)
+    found = _found(session, result)
+    if not result.suggestion:
+        return found
+    suggested = _suggested(session, backend, query, result.suggestion)
+    if suggested is None:
+        return Found(replace(result, suggestion=None), found.questions)
+    if autocorrect and not found.questions:
+        return replace(suggested, corrected_from=query.text)
+    return Found(result, found.questions)
+
+
+def _suggested(session: Session, backend: SearchBackend, query: SearchQuery, suggestion: str) -> Found | None:
+    """The suggestion's results, or None unless it finds something this viewer may see. The index may hold
+    words of withdrawn questions and hidden answers (deleted documents linger in segments; an outbox row may
+    wait), and Whoosh joins words with OR, so each word the suggestion brings in must find a visible question
+    on its own: else "Did you mean" would spell out a private word."""
+    typed = set(re.findall(r"\w+", query.text.casefold()))
+    for word in dict.fromkeys(re.findall(r"\w+", suggestion.casefold())):
+        if word not in typed and not _found(session, backend.search(replace(query, text=word, page=1))).questions:
+            return None
+    found = _found(session, backend.search(replace(query, text=suggestion)))
+    if not found.questions:
+        return None
+    return Found(replace(found.result, suggestion=suggestion), found.questions)
 
 
 def similar(session: Session, backend: SearchBackend, title: str, limit: int = 5) -> list[Question]:

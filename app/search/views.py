@@ -87,7 +87,7 @@ def search():
     found = None
     if query.text.strip() or query.board or query.tag or query.solved is not None or query.unanswered:
         try:
-            found = service.search(db.session(), _backend(), query)
+            found = service.search(db.session(), _backend(), query, autocorrect=request.args.get("exact") != "1")
         except Exception:
             current_app.logger.exception("search failed for %r", query.text)
             return render_template(

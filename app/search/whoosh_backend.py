@@ -17,7 +17,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.highlight import ContextFragmenter, WholeFragmenter
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
-from whoosh.query import And, DateRange, Every, Term
+from whoosh.query import And, DateRange, Every, Or, Term
 
 from app import content
 from app.search.backend import Hit, SearchQuery, SearchResult
@@ -173,7 +173,7 @@ class WhooshBackend:
             page = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page, **kwargs)
             page.results.formatter = FORMATTER
             if text and page.total == 0:
-                suggestion = self._suggest(searcher, parsed, text)
+                suggestion = self._suggest(searcher, text)
             hits = []
             for hit in page:
                 page.results.fragmenter = WholeFragmenter()  # the whole title, marked
@@ -187,22 +187,22 @@ class WhooshBackend:
             return SearchResult(hits, page.total, suggestion)
 
     @staticmethod
-    def _suggest(searcher, parsed, text: str) -> str | None:
+    def _suggest(searcher, text: str) -> str | None:
         """ "Did you mean", only when nothing matched: each word no document contains is replaced by the
         closest word of the index's own (unstemmed) spelling words; correcting stemmed terms suggested
-        half-words ("bateria" for "baterry")."""
-        reader = searcher.ixreader
+        half-words ("bateria" for "baterry"). Deleted documents' words stay in a segment's word lists until a
+        merge, so a word counts only when a live document holds it (the service then checks the viewer
+        may see what it finds)."""
         words, changed = [], False
         for word in (token.text for token in PLAIN(text)):
-            stems = [token.text for token in ANALYZER(word)]
-            known = any(reader.frequency(field, stem) for field in ("title", "body", "answers") for stem in stems)
-            if known or len(word) < 3 or not word.isalpha():
+            if len(word) < 3 or not word.isalpha() or _live(searcher, word):
                 words.append(word)
                 continue
-            found = searcher.suggest("title", word, limit=1, maxdist=2, prefix=1) or searcher.suggest(
-                "body", word, limit=1, maxdist=2, prefix=1
+            candidates = searcher.suggest("title", word, limit=5, maxdist=2, prefix=1) + searcher.suggest(
+                "body", word, limit=5, maxdist=2, prefix=1
             )
-            words.append(found[0] if found else word)
+            found = next((candidate for candidate in candidates if _live(searcher, candidate)), None)
+            words.append(found or word)
             changed = changed or bool(found)
         return " ".join(words) if changed else None
 
@@ -218,3 +218,10 @@ class WhooshBackend:
             ranked = [(hit["id"], bool(hit.get("solved")), hit.score) for hit in results]
         ranked.sort(key=lambda item: (not item[1], -item[2]))
         return [question_id for question_id, _solved, _score in ranked[:limit]]
+
+
+def _live(searcher, word: str) -> bool:
+    """Some live (not deleted) document holds `word` in its title, body or answers."""
+    stems = {token.text for token in ANALYZER(word)}
+    query = Or([Term(field, stem) for field in ("title", "body", "answers") for stem in stems])
+    return not searcher.search(query, limit=1).is_empty()
