@@ -41,6 +41,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
@@ -318,6 +319,12 @@ class TimingBackend:
         self.inner = inner
         self.name = inner.name
         self.documents: TimedDocuments | None = None
+
+    def locked(self, wait: bool = False) -> AbstractContextManager[None]:
+        return self.inner.locked(wait)
+
+    def write(self, documents: dict[int, Document | None]) -> None:
+        self.inner.write(documents)
 
     def apply(self, documents: dict[int, Document | None]) -> bool:
         return self.inner.apply(documents)
