@@ -141,6 +141,18 @@ def test_an_answer_posted_during_a_rebuild_is_searchable_after_it(search_app, s)
     assert find(search_app, s, "thunderbolt") == ["Docking station drops the monitor"] and pending(s) == 0
 
 
+def test_an_index_that_lost_documents_is_noticed_and_rebuilt(search_app, s):
+    user, board = make_user(s), make_board(s)
+    questions = [make_question(s, user, board, title=f"Docking station problem {n}") for n in range(4)]
+    search.drain_app(search_app)
+    backend = search_app.extensions["agora_search"]
+    backend.apply({q.id: None for q in questions[:3]})  # gone without an outbox row: nothing would bring them back
+    response = search_app.test_client().get("/search?q=docking")  # the first search of this process checks
+    assert response.status_code == 200
+    assert eventually(lambda: all_found(search_app, s, questions))
+    assert backend.count() == 4
+
+
 # --- a lost or corrupt index --------------------------------------------------------------------
 
 REBUILDING = "Search is being rebuilt; results may be incomplete for a few minutes."
