@@ -39,10 +39,15 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
 
 
 def register_search(app: Flask) -> None:
-    """The search backend, drained after every commit that changed something searchable, and at start-up."""
+    """The search backend, drained after every commit that changed something searchable, and at start-up;
+    a lost or out-of-step index is noticed by the first search (or a failed write) and rebuilt in the background."""
     from app.search import service as search
+    from app.search.recovery import Recovery
 
-    app.extensions["agora_search"] = search.make_backend(app)
+    backend = search.make_backend(app)
+    backend.create()
+    app.extensions["agora_search"] = backend
+    app.extensions["agora_search_recovery"] = Recovery(app)
     app.extensions.setdefault("agora_after_commit", []).append(
         lambda flags: search.drain_app(app) if flags.get("search_dirty") else None
     )

@@ -107,20 +107,27 @@ def register_cli(app: Flask) -> None:
             total = reader.scalar(select(func.count()).select_from(Question)) or 0
             with click.progressbar(length=total, label="Indexing questions") as bar:
                 count = search.reindex(reader, writer, backend, progress=bar.update)
+        search.drain_app(app)  # the changes made while it ran
         click.echo(f"Indexed {count} public questions ({backend.name}).")
 
     @search_group.command("status")
     def search_status() -> None:
-        """Documents in the index against public questions in the database, and pending outbox rows."""
+        """Whether the index is usable, its documents against the public questions, and pending outbox rows."""
         from app.search import service as search
+        from app.search.backend import READY
 
         with db.scope(write=False) as session:
             state = search.status(session, app.extensions["agora_search"])
         click.echo(f"backend: {state.backend}")
-        click.echo(f"indexed documents: {state.indexed}")
+        click.echo(f"state:             {state.state}")
+        click.echo(f"indexed documents: {'-' if state.indexed is None else state.indexed}")
         click.echo(f"public questions:  {state.public_questions}")
         click.echo(f"pending outbox:    {state.pending}")
-        if state.indexed != state.public_questions or state.pending:
+        if state.state == search.REBUILDING:
+            click.echo("A rebuild is running; results may be incomplete until it ends.")
+        elif state.state != READY:
+            click.echo("The site rebuilds it on the next search, or run `flask search reindex`.")
+        elif state.pending:
             click.echo("The index is behind; it catches up on the next write, or run `flask search reindex`.")
 
     mail_group = AppGroup("mail", help="E-mail about notifications.")

@@ -41,6 +41,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
@@ -63,7 +64,7 @@ from app.db import Base, db
 from app.forum.models import Board, Tag
 from app.forum.service import QuestionDraft, ask_question
 from app.models import import_all_models
-from app.search import service, whoosh_backend
+from app.search import service, whoosh_backend, whoosh_schema
 from app.search.backend import Hit, SearchBackend, SearchQuery, SearchResult
 from app.search.documents import Document
 from app.search.whoosh_backend import WhooshBackend
@@ -318,6 +319,12 @@ class TimingBackend:
         self.inner = inner
         self.name = inner.name
         self.documents: TimedDocuments | None = None
+
+    def locked(self, wait: bool = False) -> AbstractContextManager[None]:
+        return self.inner.locked(wait)
+
+    def write(self, documents: dict[int, Document | None]) -> None:
+        self.inner.write(documents)
 
     def apply(self, documents: dict[int, Document | None]) -> bool:
         return self.inner.apply(documents)
@@ -660,8 +667,8 @@ def suggest_words(searcher: Any, query_text: str) -> str | None:
     reader = searcher.reader()
     fixes: dict[str, str] = {}
     for word in set(re.findall(r"\w+", query_text)):
-        folded = [token.text for token in whoosh_backend.PLAIN(word)]
-        stems = [token.text for token in whoosh_backend.ANALYZER(word)]
+        folded = [token.text for token in whoosh_schema.PLAIN(word)]
+        stems = [token.text for token in whoosh_schema.ANALYZER(word)]
         if not folded or any((name, stem) in reader for name in ("title", "body", "answers") for stem in stems):
             continue
         for name in ("title", "body"):
@@ -719,14 +726,14 @@ def whoosh_staged(ix: Any, backend: WhooshBackend, query: SearchQuery, variant: 
             suggestion = backend._suggest(searcher, parsed, query_text) if level < 2 else (
                 suggest_words(searcher, query_text))
         lap("did-you-mean")
-        results.formatter = whoosh_backend.FORMATTER
+        results.formatter = whoosh_schema.FORMATTER
         raw: list[tuple[int, str, str, str]] = []
         for hit in shown:
             results.fragmenter = WholeFragmenter()
-            title = hit.highlights("title") or whoosh_backend._escape(hit["title"])
+            title = hit.highlights("title") or whoosh_schema.escape(hit["title"])
             results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-            snippet = hit.highlights("body", top=2) or whoosh_backend._escape(hit.get("body", "")[:220])
-            answer = hit.highlights("best_answer") or whoosh_backend._escape(hit.get("best_answer", "")[:200])
+            snippet = hit.highlights("body", top=2) or whoosh_schema.escape(hit.get("body", "")[:220])
+            answer = hit.highlights("best_answer") or whoosh_schema.escape(hit.get("best_answer", "")[:200])
             raw.append((hit["id"], title, snippet, answer))
         lap("highlight")
         clean = content.sanitize if level < 5 else _marks_only().clean

@@ -160,3 +160,33 @@ def login_as(client: Client):
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+# --- search: the behaviour tests run on every backend available (Whoosh always, PostgreSQL on its leg) ---
+
+SEARCH_BACKENDS = [
+    "whoosh",
+    pytest.param("postgres", marks=pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL leg")),
+]
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_app(request, tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
+    app = make_app(tmp_path, postgres_schema, SEARCH_BACKEND=request.param)
+    app.test_client_class = Client
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    engine = getattr(app.extensions["agora_search"], "engine", None)
+    if engine is not None:
+        engine.dispose()
+
+
+@pytest.fixture
+def s(search_app: Flask) -> Iterator[Session]:
+    """Autocommit, like conftest's `session`: it must never hold a lock the indexer's writer waits for."""
+    with search_app.app_context():
+        engine = db.engine
+    session = Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    yield session
+    session.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -11,6 +12,19 @@ from app.search.documents import Document
 
 QUERY_MAX = 300
 PER_PAGE = 20
+
+# What `state()` reports; only READY serves searches and takes writes.
+READY = "ready"
+MISSING = "index missing"
+UNREADABLE = "index unreadable"
+
+
+class IndexBusy(Exception):
+    """Another writer holds the index lock: outbox rows wait for the next turn."""
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or unreadable: it must be rebuilt from the database."""
 
 
 @dataclass(frozen=True)
@@ -46,13 +60,38 @@ class SearchResult:
 class SearchBackend(Protocol):
     name: str
 
+    def locked(self, wait: bool = False) -> AbstractContextManager[None]:
+        """Be the one writer (across processes) for the block; IndexBusy if another holds it and not `wait`."""
+
+    def write(self, documents: dict[int, Document | None]) -> None:
+        """Add, replace or remove documents and commit them to the index; the caller holds `locked()`."""
+
     def apply(self, documents: dict[int, Document | None]) -> bool:
-        """Add, replace or remove documents; False if another writer holds the lock (try again later)."""
+        """`locked()` plus `write()`; False if another writer holds the lock (try again later)."""
+
+    def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
+        """Replace the whole index with `documents`; the caller holds `locked(wait=True)`."""
+
+    def create(self) -> None:
+        """On a first start, an empty index to write to; a lost index stays missing, to be rebuilt."""
+
+    def reset(self) -> None:
+        """Start over with an empty index (the caller then re-adds every document)."""
+
+    def state(self) -> str:
+        """READY, MISSING or UNREADABLE."""
+
+    def missing(self) -> bool:
+        """A cheap check, fit for every request: is there no index at all?"""
+
+    def healthy(self) -> bool:
+        """state() is READY."""
+
+    def rebuilding(self) -> bool:
+        """A rebuild runs right now, in this process or another."""
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 
     def similar(self, title: str, limit: int = 5) -> list[int]: ...
 
     def count(self) -> int: ...
-
-    def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int: ...

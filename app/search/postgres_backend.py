@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from app import content
 from app.db import make_engine
-from app.search.backend import Hit, SearchQuery, SearchResult
+from app.search.backend import READY, Hit, IndexBusy, SearchQuery, SearchResult
 from app.search.documents import Document
 
 # Every SQL string here is assembled from constant fragments; user input travels only as bound parameters.
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 
 # One writer at a time across every process (the Whoosh lock's twin); the number is arbitrary but fixed.
 WRITER_LOCK = 0x41_676F_7261  # "Agora"
+REBUILD_LOCK = WRITER_LOCK + 1  # held only by the transaction of a rebuild, so `rebuilding()` can tell
+# pg_locks shows a bigint advisory key as two halves.
+REBUILDING = (
+    "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+    f" AND classid = {REBUILD_LOCK >> 32} AND objid = {REBUILD_LOCK & 0xFFFF_FFFF})"
+)
 # 'simple' (no stemming: posts come in many languages) plus unaccent, so "cafe" finds "café" *and* ts_headline
 # marks "café": wrapping texts in unaccent() would fold the vectors but leave highlighting blind to accents.
 CONFIG = "agora_search"
@@ -58,7 +65,8 @@ BATCH = 500
 # "Did you mean" candidates: the words of the titles and bodies of the latest documents. ts_stat reads every
 # vector it is given and there is no words table, so the sample is bounded: about 50 ms on a large forum, paid
 # only by searches that found nothing.
-VOCABULARY = "SELECT vector FROM search_documents ORDER BY question_id DESC LIMIT 1000"
+# Only public questions' words: a withdrawn question's document may linger until its outbox row is applied.
+VOCABULARY = f"SELECT d.vector {DOCUMENTS} {PUBLIC} ORDER BY d.question_id DESC LIMIT 1000"
 
 
 class PostgresBackend:
@@ -71,8 +79,21 @@ class PostgresBackend:
         self._config: str | None = None
         self._trigrams: bool | None = None
 
+    def state(self) -> str:
+        return READY  # the table is part of the schema; an out-of-step table shows in the counts
+
+    def missing(self) -> bool:
+        return False
+
     def healthy(self) -> bool:
         return True
+
+    def rebuilding(self) -> bool:
+        with self.engine.connect() as conn:
+            return bool(conn.scalar(text(REBUILDING)))
+
+    def create(self) -> None:
+        """Nothing to create: the table is part of the schema."""
 
     def reset(self) -> None:
         """Nothing to start over: the table lives in the database and `rebuild` replaces its rows."""
@@ -118,25 +139,44 @@ class PostgresBackend:
             "best_answer": doc.best_answer,
         }
 
-    def apply(self, documents: dict[int, Document | None]) -> bool:
+    @contextmanager
+    def locked(self, wait: bool = False) -> Iterator[None]:
+        """A session-level advisory lock on a connection of its own, held for the block."""
+        with self.engine.connect() as conn:
+            if wait:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": WRITER_LOCK})
+            elif not conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": WRITER_LOCK}):
+                raise IndexBusy("another process is writing the search documents")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": WRITER_LOCK})
+                conn.commit()
+
+    def write(self, documents: dict[int, Document | None]) -> None:
         self.config()  # outside the write transaction: its DDL must not roll back with a failed batch
         with self.engine.begin() as conn:
-            if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": WRITER_LOCK}):
-                return False  # another process is writing; the outbox rows wait for the next turn
             gone = [question_id for question_id, doc in documents.items() if doc is None]
             if gone:
                 conn.execute(text("DELETE FROM search_documents WHERE question_id = ANY(:ids)"), {"ids": gone})
             rows = [self._row(doc) for doc in documents.values() if doc is not None]
             if rows:
                 conn.execute(UPSERT, rows)
+
+    def apply(self, documents: dict[int, Document | None]) -> bool:
+        try:
+            with self.locked():
+                self.write(documents)
+        except IndexBusy:
+            return False  # another process is writing; the outbox rows wait for the next turn
         return True
 
     def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
         self.config()
         count = 0
         with self.engine.begin() as conn:
-            # Wait for the writer in turn; applies during the rebuild then find the lock taken and retry later.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
             conn.execute(text("DELETE FROM search_documents"))  # readers see the old rows until the commit
             rows: list[dict[str, Any]] = []
             for doc in documents:

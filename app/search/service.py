@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.forum.models import Question
-from app.search.backend import SearchBackend, SearchQuery, SearchResult
+from app.search.backend import READY, Hit, IndexBusy, IndexUnavailable, SearchBackend, SearchQuery, SearchResult
 from app.search.documents import all_documents, documents_for
 from app.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
+
+REBUILDING = "rebuilding"
+OUT_OF_STEP = "index behind the database"
+DELETE_BATCH = 500
 
 
 def make_backend(app: Flask) -> SearchBackend:
@@ -28,38 +33,78 @@ def make_backend(app: Flask) -> SearchBackend:
     return WhooshBackend(app.config["SEARCH_INDEX_DIR"])
 
 
+# --- keeping the index in step ------------------------------------------------------------------
+
+
 def drain(reader: Session, writer: Session, backend: SearchBackend, batch: int = 500) -> int:
-    """Apply pending outbox rows, oldest first. Rows are deleted only once the index has them, so a crash in
-    between repeats the work (updates are idempotent) instead of losing it. Returns the rows applied."""
+    """Apply pending outbox rows, oldest first, as the one writer. Under the index lock it reads the rows, then
+    builds their documents from the database (so they are at least as new as the rows' changes), commits the
+    index, and only then deletes exactly those rows: a row never goes before an index commit holding its change,
+    and rows enqueued meanwhile stay. When another writer holds the lock the rows wait (it looks again for rows
+    after letting go). Raises IndexUnavailable when the index must be rebuilt. Returns the rows applied."""
     applied = 0
     while True:
-        rows = reader.execute(
-            select(SearchOutbox.id, SearchOutbox.question_id).order_by(SearchOutbox.id).limit(batch)
-        ).all()
-        reader.rollback()  # don't hold a snapshot while the index writes
-        if not rows:
+        try:
+            with backend.locked():
+                rows = reader.execute(
+                    select(SearchOutbox.id, SearchOutbox.question_id).order_by(SearchOutbox.id).limit(batch)
+                ).all()
+                if rows:
+                    backend.write(documents_for(reader, sorted({question_id for _id, question_id in rows})))
+                reader.rollback()  # don't hold a snapshot while the rows are deleted
+                if rows:
+                    writer.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _q in rows])))
+                    writer.commit()
+        except IndexBusy:
+            reader.rollback()
+            log.info("search index busy: outbox rows wait for the writer that holds it")
             return applied
-        documents = documents_for(reader, sorted({question_id for _id, question_id in rows}))
-        reader.rollback()
-        if not backend.apply(documents):
-            log.info("search index busy: %d outbox rows wait for the next writer", len(rows))
-            return applied
-        writer.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _q in rows])))
-        writer.commit()
         applied += len(rows)
+        # A drain that found the lock taken while we held it left its rows to us: look once the lock is free.
+        if not rows and not _pending(reader):
+            return applied
+
+
+def _pending(session: Session) -> bool:
+    found = session.scalar(select(SearchOutbox.id).limit(1)) is not None
+    session.rollback()
+    return found
 
 
 def drain_app(app: Flask) -> int:
-    """Drain with the app's database and backend; never raises (the write it follows has already committed)."""
+    """Drain with the app's database and backend; never raises (the write it follows has already committed).
+    A missing or unreadable index starts a rebuild in the background; the rows wait for it."""
     from app.db import db
 
     try:
         with app.app_context():
             with db.scope(write=False) as reader, db.scope(write=True) as writer:
                 return drain(reader, writer, app.extensions["agora_search"])
+    except IndexUnavailable:
+        log.warning("search index unavailable: the outbox waits for the rebuild")
+        app.extensions["agora_search_recovery"].start()
+        return 0
     except Exception:
         log.exception("applying the search outbox failed; the rows wait for the next drain")
         return 0
+
+
+def reindex(
+    reader: Session, writer: Session, backend: SearchBackend, progress: Callable[[int], None] | None = None
+) -> int:
+    """Rebuild from the database into a fresh index and swap it in, as the one writer. The outbox rows there when
+    it starts are done (the documents are read after them); rows that arrive meanwhile stay for the next drain."""
+    with backend.locked(wait=True):
+        claimed = list(reader.scalars(select(SearchOutbox.id)))
+        count = backend.rebuild(all_documents(reader), progress)
+        reader.rollback()
+        for start in range(0, len(claimed), DELETE_BATCH):
+            writer.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(claimed[start : start + DELETE_BATCH])))
+        writer.commit()
+    return count
+
+
+# --- searching ----------------------------------------------------------------------------------
 
 
 def _visible(session: Session, ids: list[int]) -> dict[int, Question]:
@@ -76,14 +121,44 @@ def _visible(session: Session, ids: list[int]) -> dict[int, Question]:
 
 @dataclass(frozen=True)
 class Found:
-    result: SearchResult
-    questions: list[tuple[Question, object]]  # (question, hit), in the backend's order
+    result: SearchResult  # what is shown; its suggestion only ever one that finds something the viewer may see
+    questions: list[tuple[Question, Hit]]  # in the backend's order
+    corrected_from: str | None = None  # the text typed, when the results shown are for the suggestion
 
 
-def search(session: Session, backend: SearchBackend, query: SearchQuery) -> Found:
-    result = backend.search(query)
+def _found(session: Session, result: SearchResult) -> Found:
     visible = _visible(session, [hit.id for hit in result.hits])
     return Found(result, [(visible[hit.id], hit) for hit in result.hits if hit.id in visible])
+
+
+def search(session: Session, backend: SearchBackend, query: SearchQuery, autocorrect: bool = True) -> Found:
+    """Results through the public filter. A misspelling that found nothing shows its suggestion's results
+    instead, unless `autocorrect` is off (the reader asked for exactly what they typed)."""
+    result = backend.search(query)
+    found = _found(session, result)
+    if not result.suggestion:
+        return found
+    suggested = _suggested(session, backend, query, result.suggestion)
+    if suggested is None:
+        return Found(replace(result, suggestion=None), found.questions)
+    if autocorrect and not found.questions:
+        return replace(suggested, corrected_from=query.text)
+    return Found(result, found.questions)
+
+
+def _suggested(session: Session, backend: SearchBackend, query: SearchQuery, suggestion: str) -> Found | None:
+    """The suggestion's results, or None unless it finds something this viewer may see. The index may hold
+    words of withdrawn questions and hidden answers (deleted documents linger in segments; an outbox row may
+    wait), and Whoosh joins words with OR, so each word the suggestion brings in must find a visible question
+    on its own: else "Did you mean" would spell out a private word."""
+    typed = set(re.findall(r"\w+", query.text.casefold()))
+    for word in dict.fromkeys(re.findall(r"\w+", suggestion.casefold())):
+        if word not in typed and not _found(session, backend.search(replace(query, text=word, page=1))).questions:
+            return None
+    found = _found(session, backend.search(replace(query, text=suggestion)))
+    if not found.questions:
+        return None
+    return Found(replace(found.result, suggestion=suggestion), found.questions)
 
 
 def similar(session: Session, backend: SearchBackend, title: str, limit: int = 5) -> list[Question]:
@@ -92,44 +167,46 @@ def similar(session: Session, backend: SearchBackend, title: str, limit: int = 5
     return [visible[i] for i in ids if i in visible]
 
 
+# --- health -------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Status:
     backend: str
-    indexed: int
+    state: str  # READY, REBUILDING, OUT_OF_STEP or the backend's own (index missing, index unreadable)
+    indexed: int | None  # None when the index can't be read
     public_questions: int
     pending: int
 
 
-def status(session: Session, backend: SearchBackend) -> Status:
+def _database_counts(session: Session) -> tuple[int, int, int]:
+    """Public questions, outbox rows and the questions they name, read in one fresh snapshot."""
     public = session.scalar(
         select(func.count()).select_from(Question).where(Question.is_hidden.is_(False), Question.is_private.is_(False))
     )
-    pending = session.scalar(select(func.count()).select_from(SearchOutbox))
-    return Status(backend.name, backend.count(), public or 0, pending or 0)
+    rows, questions = session.execute(
+        select(func.count(), func.count(SearchOutbox.question_id.distinct())).select_from(SearchOutbox)
+    ).one()
+    session.rollback()
+    return public or 0, rows or 0, questions or 0
 
 
-def reindex(
-    reader: Session, writer: Session, backend: SearchBackend, progress: Callable[[int], None] | None = None
-) -> int:
-    """Rebuild from the database into a fresh index and swap it in; outbox rows older than the start are done."""
-    started_at = writer.scalar(select(func.max(SearchOutbox.id))) or 0
-    writer.rollback()
-    count = backend.rebuild(all_documents(reader), progress)
-    writer.execute(delete(SearchOutbox).where(SearchOutbox.id <= started_at))
-    writer.commit()
-    return count
-
-
-def ensure_ready(app: Flask) -> None:
-    """A missing or unreadable index is rebuilt from the database, not a 500."""
-    from app.db import db
-
-    backend = app.extensions["agora_search"]
-    healthy = getattr(backend, "healthy", lambda: True)
-    if healthy():
-        return
-    log.warning("rebuilding the search index from the database")
-    backend.reset()
-    with app.app_context():
-        with db.scope(write=False) as reader, db.scope(write=True) as writer:
-            reindex(reader, writer, backend)
+def status(session: Session, backend: SearchBackend) -> Status:
+    """Where the index stands. Ends its read transactions (it needs fresh snapshots): give it its own session.
+    The index may differ from the public questions only by the questions waiting in the outbox (each row adds
+    or removes at most one document); more than that means it was lost, restored or built from another
+    database, and needs a rebuild."""
+    before = _database_counts(session)
+    public, pending, pending_questions = before
+    if backend.rebuilding():
+        return Status(backend.name, REBUILDING, None, public, pending)
+    state = backend.state()
+    if state != READY:
+        return Status(backend.name, state, None, public, pending)
+    try:
+        indexed = backend.count()
+    except IndexUnavailable:
+        return Status(backend.name, backend.state(), None, public, pending)
+    if abs(indexed - public) > pending_questions and _database_counts(session) == before:
+        state = OUT_OF_STEP  # (when the database moved meanwhile, the counts can't be compared: no verdict)
+    return Status(backend.name, state, indexed, public, pending)

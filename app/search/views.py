@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +14,8 @@ from app.db import db
 from app.errors import BadRequest
 from app.ids import parse_id
 from app.search import service
-from app.search.backend import QUERY_MAX, SearchQuery
+from app.search.backend import QUERY_MAX, IndexUnavailable, SearchQuery
+from app.search.recovery import Recovery
 
 bp = Blueprint("search", __name__)
 
@@ -22,11 +24,11 @@ SLUG = re.compile(r"^[a-z0-9-]{1,60}$")
 
 
 def _backend():
-    backend = current_app.extensions["agora_search"]
-    if not getattr(backend, "checked", False) or getattr(backend, "missing", lambda: False)():
-        service.ensure_ready(current_app._get_current_object())
-        backend.checked = True
-    return backend
+    return current_app.extensions["agora_search"]
+
+
+def _recovery() -> Recovery:
+    return current_app.extensions["agora_search_recovery"]
 
 
 def _date(name: str) -> date | None:
@@ -85,21 +87,17 @@ def search():
         return render_template(
             "search/results.html", query=None, text=shown, found=None, boards=boards, error=error.message
         ), 400
-    found = None
+    page = partial(render_template, "search/results.html", query=query, text=query.text, boards=boards)
+    found, rebuilding = None, _recovery().check()
     if query.text.strip() or query.board or query.tag or query.solved is not None or query.unanswered:
         try:
-            found = service.search(db.session(), _backend(), query)
+            found = service.search(db.session(), _backend(), query, autocorrect=request.args.get("exact") != "1")
+        except IndexUnavailable:
+            rebuilding = _recovery().start()
         except Exception:
             current_app.logger.exception("search failed for %r", query.text)
-            return render_template(
-                "search/results.html",
-                query=query,
-                text=query.text,
-                found=None,
-                boards=boards,
-                error=_("We couldn't understand that search. Try plain words."),
-            ), 400
-    return render_template("search/results.html", query=query, text=query.text, found=found, boards=boards, error=None)
+            return page(found=None, error=_("We couldn't understand that search. Try plain words.")), 400
+    return page(found=found, error=None, rebuilding=rebuilding)
 
 
 @bp.get("/search/similar")
@@ -109,7 +107,11 @@ def similar():
     title = (request.args.get("title") or "")[:200]
     if len(title.strip()) < 4:
         return jsonify(questions=[])
-    questions = service.similar(db.session(), _backend(), title)
+    try:
+        questions = service.similar(db.session(), _backend(), title)
+    except IndexUnavailable:
+        _recovery().start()
+        questions = []
     return jsonify(
         questions=[
             {

@@ -7,84 +7,30 @@ import os
 import shutil
 import threading
 import time
-import unicodedata
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from datetime import time as dtime
 from pathlib import Path
 
 from whoosh import index
-from whoosh.analysis import Filter, RegexTokenizer, StemFilter
-from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
+from whoosh.highlight import ContextFragmenter, WholeFragmenter
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
-from whoosh.query import And, DateRange, Every, Term
+from whoosh.query import And, DateRange, Every, Or, Term
 
 from app import content
-from app.search.backend import Hit, SearchQuery, SearchResult
+from app.search.backend import MISSING, READY, UNREADABLE, Hit, IndexBusy, IndexUnavailable, SearchQuery, SearchResult
 from app.search.documents import Document
+from app.search.whoosh_schema import ANALYZER, FORMATTER, PLAIN, SCHEMA, escape, fields
 
 log = logging.getLogger(__name__)
-
-
-class FoldFilter(Filter):
-    """Case-fold and drop accents in any script: "faktura" finds "fakturą", "φορητος" finds "φορητός"."""
-
-    EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "ß": "ss"})
-
-    def __call__(self, tokens):
-        for token in tokens:
-            # "Wi-Fi" and "wifi", "e-mail" and "email" are the same word to a reader.
-            text = unicodedata.normalize("NFKD", token.text.casefold().translate(self.EXTRA).replace("-", ""))
-            token.text = "".join(ch for ch in text if not unicodedata.combining(ch))
-            yield token
-
-
-# Unicode words in any script, folded, then English stemming: it only changes words with English endings,
-# so the other languages pass through unchanged.
-WORDS = RegexTokenizer(r"\w+(?:[-.'’]\w+)*")
-ANALYZER = WORDS | FoldFilter() | StemFilter(lang="en")
-PLAIN = WORDS | FoldFilter()
-
-SCHEMA = Schema(
-    id=NUMERIC(int, bits=64, stored=True, unique=True, signed=False),
-    title=TEXT(analyzer=ANALYZER, stored=True, field_boost=3.0, spelling=True),
-    body=TEXT(analyzer=ANALYZER, stored=True, spelling=True),
-    answers=TEXT(analyzer=ANALYZER),
-    best_answer=TEXT(analyzer=ANALYZER, stored=True),
-    tags=KEYWORD(lowercase=True, commas=False, scorable=True),
-    board=ID(),
-    author=ID(),
-    solved=BOOLEAN(stored=True),
-    answered=BOOLEAN(),
-    created=DATETIME(sortable=True),
-    activity=DATETIME(sortable=True),
-)
-FORMATTER = HtmlFormatter(tagname="mark", classname="", termclass="", between=" … ")
 _open_lock = threading.Lock()
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _fields(doc: Document) -> dict:
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "body": doc.body,
-        "answers": doc.answers,
-        "best_answer": doc.best_answer,
-        "tags": " ".join(doc.tags),
-        "board": doc.board,
-        "author": doc.author.lower(),
-        "solved": doc.solved,
-        "answered": doc.answered,
-        "created": _naive_utc(doc.created_at),
-        "activity": _naive_utc(doc.last_activity_at),
-    }
+# One writer at a time across processes: an flock on a file beside the generations, so it outlives any one of
+# them and a rebuild can hold it while it builds the next.
+WRITER_LOCK = "WRITER"
+REBUILDING = "REBUILDING"  # present while a rebuild runs, so other processes can say so
 
 
 class WhooshBackend:
@@ -116,31 +62,65 @@ class WhooshBackend:
         os.replace(link, self.current)  # atomic: readers see the old or the new index, never neither
 
     def _open(self) -> index.Index:
+        """The live index; never an empty stand-in: a lost index must be rebuilt, not quietly replaced."""
         with _open_lock:
-            if not self.current.exists():
-                self._swap_to(self._new_generation())
-                log.warning("search index missing at %s: started an empty one", self.current)
-            target = os.readlink(self.current)
+            try:
+                target = os.readlink(self.current)
+            except OSError:
+                raise IndexUnavailable(f"no search index at {self.current}") from None
             if self._index is None or target != self._target:
-                # Without mmap: with it, Whoosh copies each part of the segment file into memory on every
-                # searcher and writer it opens (~150 ms a search on 500k posts; 1 ms without).
-                self._index = FileStorage(str(self.current), supports_mmap=False).open_index()
+                try:
+                    # Without mmap: with it, Whoosh copies each part of the segment file into memory on every
+                    # searcher and writer it opens (~150 ms a search on 500k posts; 1 ms without).
+                    self._index = FileStorage(str(self.current), supports_mmap=False).open_index()
+                except Exception as error:
+                    raise IndexUnavailable(f"search index unreadable at {self.current}") from error
                 self._target = target
             return self._index
+
+    def _unavailable(self, error: Exception) -> Exception:
+        """What to raise for a failed read or write: IndexUnavailable when the index itself is broken."""
+        if isinstance(error, IndexUnavailable) or self.state() == READY:
+            return error
+        return IndexUnavailable(f"search index unreadable at {self.current}")
 
     def missing(self) -> bool:
         return not self.current.exists()
 
-    def healthy(self) -> bool:
+    def state(self) -> str:
         if self.missing():
-            return False
+            return MISSING
         try:
             with self._open().searcher() as searcher:
-                searcher.doc_count()
-            return True
+                searcher.doc_count()  # opens every segment
+                next(searcher.all_stored_fields(), None)
+            return READY
         except Exception:
             log.exception("search index unreadable at %s", self.current)
+            return UNREADABLE
+
+    def healthy(self) -> bool:
+        return self.state() == READY
+
+    def rebuilding(self) -> bool:
+        marker = self.root / REBUILDING
+        if not marker.exists():
             return False
+        lock = FileStorage(str(self.root)).lock(WRITER_LOCK)
+        if not lock.acquire(blocking=False):
+            return True
+        try:  # the marker of a rebuild that crashed: nobody holds the lock
+            marker.unlink(missing_ok=True)
+        finally:
+            lock.release()
+        return False
+
+    def create(self) -> None:
+        first_start = not self.root.exists()  # a root without `current` held an index that was lost
+        if first_start:
+            with self.locked(wait=True):
+                if self.missing():
+                    self.reset()
 
     def reset(self) -> None:
         """Start over with an empty index (the caller then re-adds every document)."""
@@ -150,44 +130,78 @@ class WhooshBackend:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def apply(self, documents: dict[int, Document | None]) -> bool:
+    @contextmanager
+    def locked(self, wait: bool = False) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileStorage(str(self.root)).lock(WRITER_LOCK)
+        if not lock.acquire(blocking=wait):
+            raise IndexBusy(f"another writer holds {self.root / WRITER_LOCK}")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def write(self, documents: dict[int, Document | None]) -> None:
         ix = self._open()
         try:
             writer = ix.writer(timeout=0.0)
         except LockError:
-            return False  # another process is writing; the outbox rows wait for the next turn
+            raise IndexBusy("the generation's own write lock is taken") from None
+        except Exception as error:
+            raise self._unavailable(error) from error
         try:
             for question_id, doc in documents.items():
                 if doc is None:
                     writer.delete_by_term("id", question_id)
                 else:
-                    writer.update_document(**_fields(doc))
+                    writer.update_document(**fields(doc))
             writer.commit()
-        except BaseException:
+        except Exception as error:
             writer.cancel()
-            raise
+            raise self._unavailable(error) from error
+
+    def apply(self, documents: dict[int, Document | None]) -> bool:
+        try:
+            with self.locked():
+                self.write(documents)
+        except IndexBusy:
+            return False  # another process is writing; the outbox rows wait for the next turn
         return True
 
     def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
-        generation = self._new_generation()
-        ix = index.open_dir(str(generation))
-        writer = ix.writer(limitmb=256, procs=1)
-        count = 0
-        for doc in documents:
-            writer.add_document(**_fields(doc))
-            count += 1
-            if progress:
-                progress(1)
-        writer.commit(optimize=True)
-        old = os.readlink(self.current) if self.current.is_symlink() else None
-        self._swap_to(generation)
-        if old and (self.root / old).is_dir() and (self.root / old) != generation:
-            shutil.rmtree(self.root / old, ignore_errors=True)
-        return count
+        self.root.mkdir(parents=True, exist_ok=True)
+        marker = self.root / REBUILDING
+        marker.touch()
+        try:
+            generation = self._new_generation()
+            writer = index.open_dir(str(generation)).writer(limitmb=256, procs=1)
+            count = 0
+            try:
+                for doc in documents:
+                    writer.add_document(**fields(doc))
+                    count += 1
+                    if progress:
+                        progress(1)
+                writer.commit(optimize=True)
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(generation, ignore_errors=True)
+                raise
+            self._swap_to(generation)
+            # Every other generation is dead now: the one replaced, and any left by a rebuild that failed.
+            for old in self.root.glob("gen-*"):
+                if old != generation:
+                    shutil.rmtree(old, ignore_errors=True)
+            return count
+        finally:
+            marker.unlink(missing_ok=True)
 
     def count(self) -> int:
-        with self._open().searcher() as searcher:
-            return searcher.doc_count()
+        try:
+            with self._open().searcher() as searcher:
+                return searcher.doc_count()
+        except Exception as error:
+            raise self._unavailable(error) from error
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -216,6 +230,12 @@ class WhooshBackend:
         return And(terms) if terms else None
 
     def search(self, query: SearchQuery) -> SearchResult:
+        try:
+            return self._search(query)
+        except Exception as error:
+            raise self._unavailable(error) from error
+
+    def _search(self, query: SearchQuery) -> SearchResult:
         ix = self._open()
         parser = self._parser(ix)
         text = query.text.strip()
@@ -230,52 +250,58 @@ class WhooshBackend:
             page = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page, **kwargs)
             page.results.formatter = FORMATTER
             if text and page.total == 0:
-                suggestion = self._suggest(searcher, parsed, text)
+                suggestion = self._suggest(searcher, text)
             hits = []
             for hit in page:
                 page.results.fragmenter = WholeFragmenter()  # the whole title, marked
-                title = hit.highlights("title") or _escape(hit["title"])
+                title = hit.highlights("title") or escape(hit["title"])
                 page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-                snippet = hit.highlights("body", top=2) or _escape(hit.get("body", "")[:220])
-                answer = hit.highlights("best_answer") or _escape(hit.get("best_answer", "")[:200])
+                snippet = hit.highlights("body", top=2) or escape(hit.get("body", "")[:220])
+                answer = hit.highlights("best_answer") or escape(hit.get("best_answer", "")[:200])
                 hits.append(
                     Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
                 )
             return SearchResult(hits, page.total, suggestion)
 
     @staticmethod
-    def _suggest(searcher, parsed, text: str) -> str | None:
+    def _suggest(searcher, text: str) -> str | None:
         """ "Did you mean", only when nothing matched: each word no document contains is replaced by the
         closest word of the index's own (unstemmed) spelling words; correcting stemmed terms suggested
-        half-words ("bateria" for "baterry")."""
-        reader = searcher.ixreader
+        half-words ("bateria" for "baterry"). Deleted documents' words stay in a segment's word lists until a
+        merge, so a word counts only when a live document holds it (the service then checks the viewer
+        may see what it finds)."""
         words, changed = [], False
         for word in (token.text for token in PLAIN(text)):
-            stems = [token.text for token in ANALYZER(word)]
-            known = any(reader.frequency(field, stem) for field in ("title", "body", "answers") for stem in stems)
-            if known or len(word) < 3 or not word.isalpha():
+            if len(word) < 3 or not word.isalpha() or _live(searcher, word):
                 words.append(word)
                 continue
-            found = searcher.suggest("title", word, limit=1, maxdist=2, prefix=1) or searcher.suggest(
-                "body", word, limit=1, maxdist=2, prefix=1
+            candidates = searcher.suggest("title", word, limit=5, maxdist=2, prefix=1) + searcher.suggest(
+                "body", word, limit=5, maxdist=2, prefix=1
             )
-            words.append(found[0] if found else word)
+            found = next((candidate for candidate in candidates if _live(searcher, candidate)), None)
+            words.append(found or word)
             changed = changed or bool(found)
         return " ".join(words) if changed else None
 
     def similar(self, title: str, limit: int = 5) -> list[int]:
         """Questions whose title or text share words with a draft title; solved ones first."""
-        ix = self._open()
         words = [token.text for token in PLAIN(title)][:20]
         if not words:
             return []
-        parser = MultifieldParser(["title", "body"], schema=ix.schema, group=OrGroup.factory(0.9))
-        with ix.searcher() as searcher:
-            results = searcher.search(parser.parse(" ".join(words)), limit=limit * 3)
-            ranked = [(hit["id"], bool(hit.get("solved")), hit.score) for hit in results]
+        try:
+            ix = self._open()
+            parser = MultifieldParser(["title", "body"], schema=ix.schema, group=OrGroup.factory(0.9))
+            with ix.searcher() as searcher:
+                results = searcher.search(parser.parse(" ".join(words)), limit=limit * 3)
+                ranked = [(hit["id"], bool(hit.get("solved")), hit.score) for hit in results]
+        except Exception as error:
+            raise self._unavailable(error) from error
         ranked.sort(key=lambda item: (not item[1], -item[2]))
         return [question_id for question_id, _solved, _score in ranked[:limit]]
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _live(searcher, word: str) -> bool:
+    """Some live (not deleted) document holds `word` in its title, body or answers."""
+    stems = {token.text for token in ANALYZER(word)}
+    query = Or([Term(field, stem) for field in ("title", "body", "answers") for stem in stems])
+    return not searcher.search(query, limit=1).is_empty()
