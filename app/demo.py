@@ -128,8 +128,8 @@ def _open_a_case(session: Session, users: dict[str, User]) -> None:
         case.id,
         "Hello! I can see your account. Could you confirm the last four digits of the card used?",
     )
-    escalation.post_message(
-        session, moderator, case.id, "Member has posted about billing before; be thorough.", internal=True
+    escalation.post_message(  # internal notes are for staff: moderators may be volunteer members
+        session, staff, case.id, "Member has posted about billing before; be thorough.", internal=True
     )
 
 

@@ -19,7 +19,7 @@ def _find(client: Client, word: str, timeout: float = 30.0) -> str:
     deadline = time.monotonic() + timeout
     while True:
         page = client.get(f"/search?q={word}").get_data(as_text=True)
-        if 'class="result' in page or time.monotonic() > deadline:
+        if '<li class="result' in page or time.monotonic() > deadline:
             return page
         time.sleep(0.2)
 

@@ -103,6 +103,7 @@ def world(session):
         "target_id": question.id,
         "case_id": case.id,
         "rule_id": 1,
+        "notification_id": 1,
         "slug": question.slug,
         "username": "owner",
         "tag": "battery",

@@ -38,17 +38,21 @@ class Recovery:
         due = self._checked_at is None or time.monotonic() - self._checked_at > CHECK_EVERY
         if backend.missing() or due:
             self._checked_at = time.monotonic()
-            state = self._state()
-            if state not in (READY, service.REBUILDING):
-                log.warning("search: %s; rebuilding it from the database", state)
+            status = self._status()
+            if status.state not in (READY, service.REBUILDING):
+                log.warning("search: %s; rebuilding it from the database", status.state)
                 return self.start()
+            if status.pending:
+                # Rows nobody is applying (a restored database, a process that died before its drain): apply
+                # them now rather than at the next write, off the reader's request.
+                threading.Thread(target=service.drain_app, args=(self.app,), name="search-drain", daemon=True).start()
         return backend.rebuilding()
 
-    def _state(self) -> str:
+    def _status(self) -> service.Status:
         from app.db import db
 
         with self.app.app_context(), db.scope(write=False) as session:
-            return service.status(session, self.app.extensions["agora_search"]).state
+            return service.status(session, self.app.extensions["agora_search"])
 
     def start(self) -> bool:
         """Rebuild in a thread unless one already runs here (another process's rebuild holds the index lock, so
