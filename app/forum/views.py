@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -24,6 +27,7 @@ from app.reputation import service as reputation
 from app.web import form_status, submitted
 
 bp = Blueprint("forum", __name__)
+Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
 
 
 def _post_limit() -> str:
@@ -107,6 +111,28 @@ def _ask_outcome(form: QuestionForm) -> Outcome:
         if keywords or similar:
             return Outcome(keywords=tuple(keywords), similar=tuple(similar))
     return Outcome(redirect_to=_question_url(service.ask_question(session, current_user, draft)))
+
+
+def _edit_round(
+    form: QuestionForm | AnswerForm,
+    draft_of: Callable[[], Draft],
+    save: Callable[[Draft], str],
+    template: str,
+    **context: Any,
+) -> ResponseReturnValue:
+    """One round of an edit form: Preview shows the draft and saves nothing; Save stores it (`save` names
+    where the post now is) and goes there; a refused draft comes back on the form with 422."""
+
+    def work() -> Outcome:
+        draft = draft_of()
+        if form.preview.data:
+            return Outcome(preview=_preview_html(draft.body))
+        return Outcome(redirect_to=save(draft))
+
+    outcome = submitted(form, work) or NOT_YET
+    if outcome.redirect_to:
+        return redirect(outcome.redirect_to)
+    return render_template(template, form=form, preview=outcome.preview, **context), outcome.status
 
 
 def _similar_questions(title: str) -> list:
@@ -241,18 +267,13 @@ def edit_question(question_id: int):
     question = service.access_question(session, current_user, question_id, for_action="edit_question")
     form = QuestionForm(data=_question_fields(question) if request.method == "GET" else None)
     _board_choices(form)
-
-    def save() -> Outcome:
-        draft = _question_draft(form)
-        if form.preview.data:
-            return Outcome(preview=_preview_html(draft.body))
-        return Outcome(redirect_to=_question_url(service.edit_question(session, current_user, question_id, draft)))
-
-    outcome = submitted(form, save) or NOT_YET
-    if outcome.redirect_to:
-        return redirect(outcome.redirect_to)
-    page = render_template("forum/edit_question.html", form=form, question=question, preview=outcome.preview)
-    return page, outcome.status
+    return _edit_round(
+        form,
+        lambda: _question_draft(form),
+        lambda draft: _question_url(service.edit_question(session, current_user, question_id, draft)),
+        "forum/edit_question.html",
+        question=question,
+    )
 
 
 @bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])
@@ -261,18 +282,13 @@ def edit_answer(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id, for_action="edit_answer")
     form = AnswerForm(data={"body": answer.body_source} if request.method == "GET" else None)
-
-    def save() -> Outcome:
-        draft = service.AnswerDraft(form.body.data)
-        if form.preview.data:
-            return Outcome(preview=_preview_html(draft.body))
-        return Outcome(redirect_to=_answer_url(service.edit_answer(session, current_user, answer_id, draft)))
-
-    outcome = submitted(form, save) or NOT_YET
-    if outcome.redirect_to:
-        return redirect(outcome.redirect_to)
-    page = render_template("forum/edit_answer.html", form=form, answer=answer, preview=outcome.preview)
-    return page, outcome.status
+    return _edit_round(
+        form,
+        lambda: service.AnswerDraft(form.body.data),
+        lambda draft: _answer_url(service.edit_answer(session, current_user, answer_id, draft)),
+        "forum/edit_answer.html",
+        answer=answer,
+    )
 
 
 @bp.get("/answers/<id:answer_id>")
