@@ -11,7 +11,6 @@ from app.forum.service.drafts import (
 )
 from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer
 from app.forum.service.reading import (
-    FILTERS,
     Activity,
     Cursor,
     QuestionPage,
@@ -28,7 +27,6 @@ from app.forum.service.reading import (
 from app.forum.service.revisions import RevisionChange, history, revisions_of
 
 __all__ = [
-    "FILTERS",
     "Activity",
     "AnswerDraft",
     "Cursor",

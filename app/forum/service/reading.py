@@ -127,7 +127,8 @@ def list_questions(
 def list_questions_with_bodies(
     session: Session, board: Board | None = None, tag: str | None = None, limit: int = 30
 ) -> list[Question]:
-    """The newest public questions of a board or tag (feeds): the same list, with the authors loaded."""
+    """The newest public questions of a board or tag, for the Atom feeds: `list_questions` without paging.
+    Despite the name no bodies are loaded (the feeds show none); the name stays while the feeds use it."""
     return list_questions(session, board=board, tag=tag, limit=limit).questions
 
 
