@@ -160,10 +160,11 @@ def test_edit_own_question_keeps_history(client, session, board, member, login_a
 def test_unchanged_edit_adds_no_revision(client, session, board, member, login_as):
     question = make_question(session, member, board)
     login_as(member)
-    client.form_post(
+    response = client.form_post(
         f"/questions/{question.id}/edit",
         {"board": board.slug, "title": question.title, "body": question.body_source, "tags": "", "submit": "1"},
     )
+    assert response.status_code == 302  # the edit went through: a refused form would add no revision either
     assert session.query(Revision).filter_by(question_id=question.id).count() == 1
 
 
@@ -193,8 +194,19 @@ def test_someone_elses_post_cannot_be_edited(client, session, board, member, log
 
 def test_moderators_may_edit_any_post(client, session, board, member, login_as):
     question = make_question(session, member, board)
-    login_as(make_user(session, "mod", role="moderator"))
+    answer = make_answer(session, member, question, body="The answer as its author wrote it")
+    moderator = make_user(session, "mod", role="moderator")
+    login_as(moderator)
     assert client.get(f"/questions/{question.id}/edit").status_code == 200
+    data = {"board": board.slug, "title": "Title tidied by a moderator", "body": question.body_source, "submit": "1"}
+    assert client.form_post(f"/questions/{question.id}/edit", data).status_code == 302
+    tidied = {"body": "The answer, tidied by a moderator", "submit": "1"}
+    assert client.form_post(f"/answers/{answer.id}/edit", tidied).status_code == 302
+    session.refresh(question)
+    session.refresh(answer)
+    assert question.title == "Title tidied by a moderator" and answer.body_source == "The answer, tidied by a moderator"
+    editors = session.scalars(select(Revision.editor_id).where(Revision.number == 2)).all()
+    assert editors == [moderator.id, moderator.id]  # each edit is a new version, credited to the moderator
 
 
 def test_missing_things_are_404_pages_that_look_like_the_site(client):

@@ -16,11 +16,10 @@ from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
 from app.auth.access import access
 from app.db import db
-from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.forum import service as forum
 from app.reputation import service as reputation
-from app.web import form_error, safe_next
+from app.web import form_status, safe_next, submitted
 
 bp = Blueprint("accounts", __name__)
 
@@ -75,26 +74,26 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("forum.index"))
     form = RegisterForm()
-    if form.validate_on_submit():
-        data = service.Registration(
-            username=form.username.data.strip(),
-            email=form.email.data.strip(),
-            password=form.password.data,
-            locale=session.get("locale", "en"),
-        )
-        try:
-            user = service.register(db.session(), data)
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            sessions.start(db.session(), user, request.headers.get("User-Agent", ""))
-            db.commit()
-            _fresh_session()
-            login_user(user)
-            flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/register.html", form=form), status
+    user = submitted(form, lambda: _register(form))
+    if user is None:
+        return render_template("accounts/register.html", form=form), form_status()
+    _fresh_session()
+    login_user(user)
+    flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
+    return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
+
+
+def _register(form: RegisterForm) -> User:
+    """The new member, with the sign-in session for this device started in the same transaction."""
+    data = service.Registration(
+        username=form.username.data.strip(),
+        email=form.email.data.strip(),
+        password=form.password.data,
+        locale=session.get("locale", "en"),
+    )
+    user = service.register(db.session(), data)
+    sessions.start(db.session(), user, request.headers.get("User-Agent", ""))
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -160,20 +159,17 @@ def profile(username: str):
 @access("member", owner=True)
 def settings():
     form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        update = service.ProfileUpdate(
-            display_name=form.display_name.data or "", bio=form.bio.data or "", locale=form.locale.data
-        )
-        try:
-            service.update_profile(db.session(), current_user, update)
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("accounts.profile", username=current_user.username))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/settings.html", form=form), status
+    saved = submitted(form, lambda: service.update_profile(db.session(), current_user, _profile_update(form)))
+    if saved is None:
+        return render_template("accounts/settings.html", form=form), form_status()
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("accounts.profile", username=current_user.username))
+
+
+def _profile_update(form: ProfileForm) -> service.ProfileUpdate:
+    return service.ProfileUpdate(
+        display_name=form.display_name.data or "", bio=form.bio.data or "", locale=form.locale.data
+    )
 
 
 @bp.post("/language")

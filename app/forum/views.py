@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -12,16 +17,17 @@ from app.auth.access import access
 from app.auth.permissions import require
 from app.auth.visibility import Withdrawn
 from app.db import db
-from app.errors import ValidationFailed
 from app.escalation import service as escalation
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+from app.forum.models import Answer, Question
 from app.notifications import service as notifications
 from app.reputation import service as reputation
-from app.web import form_error
+from app.web import form_status, submitted
 
 bp = Blueprint("forum", __name__)
+Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
 
 
 def _post_limit() -> str:
@@ -48,6 +54,96 @@ def _list_args() -> dict:
         "tag": request.args.get("tag") or None,
         "after": request.args.get("after") or None,
     }
+
+
+def _question_url(question: Question) -> str:
+    return url_for("forum.question", question_id=question.id, slug=question.slug)
+
+
+def _answer_url(answer: Answer) -> str:
+    return url_for(
+        "forum.question", question_id=answer.question_id, slug=answer.question.slug, _anchor=f"answer-{answer.id}"
+    )
+
+
+def _preview_html(body: str) -> str:
+    """The draft as it would be stored: private data masked, then rendered."""
+    return content.render(service.screened_text(db.session(), body))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a valid post form leads: a preview, a confirmation step first, or on to what was saved."""
+
+    preview: str | None = None
+    keywords: tuple[str, ...] = ()  # billing or account words in a question: private help is offered first
+    similar: tuple = ()  # existing questions like the one being asked
+    redirect_to: str | None = None
+    notice: str | None = None  # flashed once the work is committed
+
+    @property
+    def confirming(self) -> bool:
+        return bool(self.keywords or self.similar)
+
+    @property
+    def status(self) -> int:
+        """A preview or a confirmation step is a page like any other; a refused form comes back with 422."""
+        return 200 if self.preview is not None or self.confirming else form_status()
+
+
+NOT_YET = Outcome()  # a form shown for the first time, or refused
+
+
+def _ask_outcome(form: QuestionForm) -> Outcome:
+    """A valid ask form leads to a preview, a private case, a confirmation step, or the posted question. The
+    confirmation (private help for billing or account words, or an existing answer) comes once: "Post
+    publicly anyway" then posts."""
+    session, draft = db.session(), _question_draft(form)
+    if form.preview.data:
+        return Outcome(preview=_preview_html(draft.body))
+    if request.form.get("ask_private"):
+        case = escalation.ask_privately(session, current_user, draft, request.form.get("private_category", "billing"))
+        notice = _("Your question went to our staff privately. You'll hear from them here.")
+        return Outcome(redirect_to=url_for("escalation.case", case_id=case.id), notice=notice)
+    if not form.public_confirmed.data:
+        keywords = service.private_help_keywords(session, draft.title, draft.body)
+        similar = _similar_questions(draft.title)
+        if keywords or similar:
+            return Outcome(keywords=tuple(keywords), similar=tuple(similar))
+    return Outcome(redirect_to=_question_url(service.ask_question(session, current_user, draft)))
+
+
+def _edit_round(
+    form: QuestionForm | AnswerForm,
+    draft_of: Callable[[], Draft],
+    save: Callable[[Draft], str],
+    template: str,
+    **context: Any,
+) -> ResponseReturnValue:
+    """One round of an edit form: Preview shows the draft and saves nothing; Save stores it (`save` names
+    where the post now is) and goes there; a refused draft comes back on the form with 422."""
+
+    def work() -> Outcome:
+        draft = draft_of()
+        if form.preview.data:
+            return Outcome(preview=_preview_html(draft.body))
+        return Outcome(redirect_to=save(draft))
+
+    outcome = submitted(form, work) or NOT_YET
+    if outcome.redirect_to:
+        return redirect(outcome.redirect_to)
+    return render_template(template, form=form, preview=outcome.preview, **context), outcome.status
+
+
+def _similar_questions(title: str) -> list:
+    """Existing questions like this one (solved first); a search failure never blocks asking."""
+    from app.search import service as search
+
+    try:
+        return search.similar(db.session(), current_app.extensions["agora_search"], title)
+    except Exception:
+        current_app.logger.exception("similar-questions lookup failed")
+        return []
 
 
 @bp.get("/")
@@ -92,22 +188,16 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answers = service.answers_for(session, question, current_user)
-    kudoed = reputation.kudoed_post_ids(session, current_user, question, answers)
-    following = notifications.is_following(session, current_user, question_id=question.id)
     form = answer_form or AnswerForm()
-    preview = (
-        content.render(service.screened_text(session, form.body.data))
-        if answer_form and form.preview.data and form.body.data
-        else None
-    )
+    previewing = answer_form is not None and form.preview.data and form.body.data
     return render_template(
         "forum/question.html",
         question=question,
         answers=answers,
         form=form,
-        preview=preview,
-        kudoed=kudoed,
-        following=following,
+        preview=_preview_html(form.body.data) if previewing else None,
+        kudoed=reputation.kudoed_post_ids(session, current_user, question, answers),
+        following=notifications.is_following(session, current_user, question_id=question.id),
     ), status
 
 
@@ -120,47 +210,19 @@ def ask():
     _board_choices(form)
     if request.method == "GET" and request.args.get("board"):
         form.board.data = request.args["board"]
-    preview = None
-    keywords: list[str] = []
-    similar: list = []
-    if form.validate_on_submit():
-        try:
-            draft = _question_draft(form)
-            if form.preview.data:
-                preview = content.render(service.screened_text(db.session(), draft.body))
-            elif request.form.get("ask_private"):
-                category = request.form.get("private_category", "billing")
-                case = escalation.ask_privately(db.session(), current_user, draft, category)
-                db.commit()
-                flash(_("Your question went to our staff privately. You'll hear from them here."), "success")
-                return redirect(url_for("escalation.case", case_id=case.id))
-            elif not form.public_confirmed.data and (
-                bool(keywords := service.private_help_keywords(db.session(), draft.title, draft.body))
-                | bool(similar := _similar_questions(draft.title))
-            ):
-                pass  # a confirmation step first: private help, or an existing answer; posting stays possible
-            else:
-                question = service.ask_question(db.session(), current_user, draft)
-                db.commit()
-                return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
-        except ValidationFailed as error:
-            form_error(form, error)
-    confirming = bool(keywords or similar)
-    status = 422 if request.method == "POST" and preview is None and not confirming else 200
+    outcome = submitted(form, lambda: _ask_outcome(form)) or NOT_YET
+    if outcome.redirect_to:
+        if outcome.notice:
+            flash(outcome.notice, "success")
+        return redirect(outcome.redirect_to)
     return render_template(
-        "forum/ask.html", form=form, preview=preview, keywords=keywords, similar=similar, confirming=confirming
-    ), status
-
-
-def _similar_questions(title: str) -> list:
-    """Existing questions like this one (solved first); a search failure never blocks asking."""
-    from app.search import service as search
-
-    try:
-        return search.similar(db.session(), current_app.extensions["agora_search"], title)
-    except Exception:
-        current_app.logger.exception("similar-questions lookup failed")
-        return []
+        "forum/ask.html",
+        form=form,
+        preview=outcome.preview,
+        keywords=outcome.keywords,
+        similar=outcome.similar,
+        confirming=outcome.confirming,
+    ), outcome.status
 
 
 @bp.post("/ask/check")
@@ -179,20 +241,23 @@ def ask_check():
 @limiter.limit(_post_limit, key_func=user_or_address)
 def answer(question_id: int):
     form = AnswerForm()
-    if form.validate_on_submit() and not form.preview.data:
-        try:
-            answer = service.post_answer(db.session(), current_user, question_id, service.AnswerDraft(form.body.data))
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            return redirect(
-                url_for(
-                    "forum.question", question_id=question_id, slug=answer.question.slug, _anchor=f"answer-{answer.id}"
-                )
-            )
+
+    def post() -> Answer | None:  # Preview validates too, so its errors show, but posts nothing
+        if form.preview.data:
+            return None
+        return service.post_answer(db.session(), current_user, question_id, service.AnswerDraft(form.body.data))
+
+    posted = submitted(form, post)
+    if posted is not None:
+        return redirect(_answer_url(posted))
     status = 200 if form.preview.data and not form.errors else 422
     return question(question_id, answer_form=form, status=status)
+
+
+def _question_fields(question: Question) -> dict:
+    """The edit form's starting values: the question as it stands."""
+    tags = ", ".join(tag.name for tag in question.tags)
+    return {"board": question.board.slug, "title": question.title, "body": question.body_source, "tags": tags}
 
 
 @bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
@@ -200,31 +265,15 @@ def answer(question_id: int):
 def edit_question(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id, for_action="edit_question")
-    form = QuestionForm(
-        data={
-            "board": question.board.slug,
-            "title": question.title,
-            "body": question.body_source,
-            "tags": ", ".join(tag.name for tag in question.tags),
-        }
-        if request.method == "GET"
-        else None
-    )
+    form = QuestionForm(data=_question_fields(question) if request.method == "GET" else None)
     _board_choices(form)
-    preview = None
-    if form.validate_on_submit():
-        try:
-            draft = _question_draft(form)
-            if form.preview.data:
-                preview = content.render(service.screened_text(db.session(), draft.body))
-            else:
-                service.edit_question(session, current_user, question_id, draft)
-                db.commit()
-                return redirect(url_for("forum.question", question_id=question.id, slug=question.slug))
-        except ValidationFailed as error:
-            form_error(form, error)
-    status = 422 if request.method == "POST" and preview is None else 200
-    return render_template("forum/edit_question.html", form=form, question=question, preview=preview), status
+    return _edit_round(
+        form,
+        lambda: _question_draft(form),
+        lambda draft: _question_url(service.edit_question(session, current_user, question_id, draft)),
+        "forum/edit_question.html",
+        question=question,
+    )
 
 
 @bp.route("/answers/<id:answer_id>/edit", methods=["GET", "POST"])
@@ -233,39 +282,20 @@ def edit_answer(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id, for_action="edit_answer")
     form = AnswerForm(data={"body": answer.body_source} if request.method == "GET" else None)
-    preview = None
-    if form.validate_on_submit():
-        try:
-            draft = service.AnswerDraft(form.body.data)
-            if form.preview.data:
-                preview = content.render(service.screened_text(db.session(), draft.body))
-            else:
-                service.edit_answer(session, current_user, answer_id, draft)
-                db.commit()
-                return redirect(
-                    url_for(
-                        "forum.question",
-                        question_id=answer.question_id,
-                        slug=answer.question.slug,
-                        _anchor=f"answer-{answer.id}",
-                    )
-                )
-        except ValidationFailed as error:
-            form_error(form, error)
-    status = 422 if request.method == "POST" and preview is None else 200
-    return render_template("forum/edit_answer.html", form=form, answer=answer, preview=preview), status
+    return _edit_round(
+        form,
+        lambda: service.AnswerDraft(form.body.data),
+        lambda draft: _answer_url(service.edit_answer(session, current_user, answer_id, draft)),
+        "forum/edit_answer.html",
+        answer=answer,
+    )
 
 
 @bp.get("/answers/<id:answer_id>")
 @access("visitor")
 def answer_link(answer_id: int):
     """A stable link to one answer: its place on the question page."""
-    answer = service.access_answer(db.session(), current_user, answer_id)
-    return redirect(
-        url_for(
-            "forum.question", question_id=answer.question_id, slug=answer.question.slug, _anchor=f"answer-{answer.id}"
-        )
-    )
+    return redirect(_answer_url(service.access_answer(db.session(), current_user, answer_id)))
 
 
 @bp.get("/questions/<id:question_id>/history")
@@ -293,4 +323,4 @@ def preview():
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
-    return jsonify(html=content.render(service.screened_text(db.session(), form.body.data or "")))
+    return jsonify(html=_preview_html(form.body.data or ""))

@@ -1,0 +1,55 @@
+"""The forum's operations, one import for views and other domains: `from app.forum import service`."""
+
+# app/notifications/views.py reads the clock as `forum.utcnow`; it stays here until that module imports app.db.
+from app.db import utcnow
+from app.forum.service.drafts import (
+    AnswerDraft,
+    QuestionDraft,
+    parse_tags,
+    private_help_keywords,
+    screened_text,
+)
+from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer
+from app.forum.service.reading import (
+    Activity,
+    Cursor,
+    QuestionPage,
+    access_answer,
+    access_question,
+    answers_for,
+    get_board,
+    list_boards,
+    list_questions,
+    list_questions_with_bodies,
+    pinned_questions,
+    recent_activity,
+)
+from app.forum.service.revisions import RevisionChange, history, revisions_of
+
+__all__ = [
+    "Activity",
+    "AnswerDraft",
+    "Cursor",
+    "QuestionDraft",
+    "QuestionPage",
+    "RevisionChange",
+    "access_answer",
+    "access_question",
+    "answers_for",
+    "ask_question",
+    "edit_answer",
+    "edit_question",
+    "get_board",
+    "history",
+    "list_boards",
+    "list_questions",
+    "list_questions_with_bodies",
+    "parse_tags",
+    "pinned_questions",
+    "post_answer",
+    "private_help_keywords",
+    "recent_activity",
+    "revisions_of",
+    "screened_text",
+    "utcnow",
+]

@@ -1,0 +1,219 @@
+"""Reading the forum: boards, question lists (keyset-paginated), a thread's answers, and a member's activity."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app import content
+from app.accounts.models import User
+from app.auth.visibility import access_post, answers_in_thread, public_questions, visible_answers, visible_questions
+from app.errors import BadRequest, NotFound
+from app.forum.models import Answer, Board, Question, Tag, question_tags
+from app.ids import parse_id
+
+FILTERS = ("all", "unanswered", "solved", "unsolved")
+
+
+LIST_AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.points, User.solution_count)
+
+
+def list_boards(session: Session) -> list[Board]:
+    return list(session.scalars(select(Board).order_by(Board.position, Board.name)))
+
+
+def get_board(session: Session, slug: str) -> Board:
+    board = session.scalar(select(Board).where(Board.slug == slug))
+    if board is None:
+        raise NotFound(_("There is no board called “%(slug)s”.", slug=slug[:60]))
+    return board
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of a list ends: the (last_activity_at, id) of its last row."""
+
+    at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = f"{self.at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            at, ident = raw.split("|")
+            parsed = datetime.fromisoformat(at)
+            question_id = parse_id(ident)
+            if parsed.tzinfo is None or question_id is None:
+                raise ValueError("naive, or not an id")
+            return cls(parsed, question_id)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise BadRequest(_("That page link is broken; start again from the first page.")) from None
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    questions: list[Question]
+    next_cursor: str | None
+
+
+def list_questions(
+    session: Session,
+    board: Board | None = None,
+    filter: str = "all",
+    tag: str | None = None,
+    after: str | None = None,
+    limit: int = 20,
+) -> QuestionPage:
+    """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs.
+
+    Without a tag the list walks the questions' (board, last_activity_at, id) index; with one, the tag
+    rows' copy of the same columns, so neither ever gathers and sorts a whole board or tag."""
+    if filter not in FILTERS:
+        raise BadRequest(_("Unknown filter “%(name)s”.", name=filter[:30]))
+    cursor = Cursor.decode(after) if after else None
+    query = select(Question).options(
+        # The list shows neither body, nor anything private about the author.
+        defer(Question.body_source),
+        defer(Question.body_html),
+        joinedload(Question.author).load_only(*LIST_AUTHOR_COLUMNS),
+        joinedload(Question.board),
+        selectinload(Question.tags),
+    )
+    if tag:
+        tag_id = session.scalar(select(Tag.id).where(Tag.name == content.normalize_tag(tag)))
+        if tag_id is None:
+            return QuestionPage([], None)
+        # Order and page on the tag rows' copies of (last_activity_at, question id).
+        order_at, order_id = question_tags.c.last_activity_at, question_tags.c.question_id
+        query = query.join(question_tags, question_tags.c.question_id == Question.id).where(
+            question_tags.c.tag_id == tag_id
+        )
+        if board is not None:
+            query = query.where(question_tags.c.board_id == board.id)
+    else:
+        order_at, order_id = Question.last_activity_at, Question.id
+        if board is not None:
+            query = query.where(Question.board_id == board.id)
+    query = query.where(public_questions())
+    if filter == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    elif filter == "solved":
+        query = query.where(Question.is_solved.is_(True))
+    elif filter == "unsolved":
+        query = query.where(Question.is_solved.is_(False))
+    if cursor is not None:
+        # A row-value comparison is one index range; the equivalent OR of two terms is not.
+        query = query.where(tuple_(order_at, order_id) < tuple_(cursor.at, cursor.id))
+    query = query.order_by(order_at.desc(), order_id.desc()).limit(limit + 1)
+    rows = list(session.scalars(query).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = Cursor(rows[-1].last_activity_at, rows[-1].id).encode()
+    return QuestionPage(rows, next_cursor)
+
+
+def list_questions_with_bodies(
+    session: Session, board: Board | None = None, tag: str | None = None, limit: int = 30
+) -> list[Question]:
+    """The newest public questions of a board or tag, for the Atom feeds: `list_questions` without paging.
+    Despite the name no bodies are loaded (the feeds show none); the name stays while the feeds use it."""
+    return list_questions(session, board=board, tag=tag, limit=limit).questions
+
+
+def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Question]:
+    """A board's pinned threads, shown above its list on the first page. There are only ever a few, so they
+    are sorted here: with an ORDER BY, SQLite prefers walking the whole board in activity order."""
+    pinned = session.scalars(
+        select(Question)
+        .options(
+            defer(Question.body_source),
+            defer(Question.body_html),
+            joinedload(Question.author).load_only(*LIST_AUTHOR_COLUMNS),
+            selectinload(Question.tags),
+        )
+        .where(
+            Question.board_id == board.id,
+            Question.is_pinned.is_(True),
+            public_questions(),
+        )
+        .limit(100)
+    )
+    return sorted(pinned, key=lambda q: q.last_activity_at, reverse=True)[:limit]
+
+
+def access_question(session: Session, user: User | None, question_id: int, for_action: str = "view") -> Question:
+    """Load a question for `for_action` by `user`, or raise NotFound (Withdrawn) / PermissionDenied."""
+    question = access_post(session, user, "question", question_id, for_action)
+    assert isinstance(question, Question)
+    return question
+
+
+def access_answer(session: Session, user: User | None, answer_id: int, for_action: str = "view") -> Answer:
+    answer = access_post(session, user, "answer", answer_id, for_action)
+    assert isinstance(answer, Answer)
+    return answer
+
+
+def answers_for(session: Session, question: Question, user: User | None = None) -> list[Answer]:
+    """A question's answers, the solution first and then oldest first, with their authors, in one query.
+    Hidden answers are left out, except for moderators and for their own authors (who see why)."""
+    query = (
+        select(Answer)
+        .options(joinedload(Answer.author))
+        .where(Answer.question_id == question.id, answers_in_thread(user))
+    )
+    answers = list(session.scalars(query.order_by(Answer.is_accepted.desc(), Answer.id)))
+    for answer in answers:  # the policy asks an answer about its thread (locked?); no query needed
+        set_committed_value(answer, "question", question)
+    return answers
+
+
+@dataclass(frozen=True)
+class Activity:
+    questions: list[Question]
+    answers: list[Answer]
+    question_count: int
+    answer_count: int
+
+
+def recent_activity(session: Session, user: User, viewer: User | None = None, limit: int = 10) -> Activity:
+    """A member's latest posts as `viewer` may see them. Hidden and withdrawn threads show only to moderators
+    and to the thread's own asker; a withdrawn question stays private even from those who answered it."""
+    question_filter = [Question.author_id == user.id, visible_questions(viewer)]
+    answer_filter = [Answer.author_id == user.id, visible_answers(viewer)]
+    questions = list(
+        session.scalars(select(Question).where(*question_filter).order_by(Question.id.desc()).limit(limit))
+    )
+    answers = list(
+        session.scalars(
+            select(Answer)
+            .join(Question, Question.id == Answer.question_id)
+            .options(joinedload(Answer.question))
+            .where(*answer_filter)
+            .order_by(Answer.id.desc())
+            .limit(limit)
+        )
+    )
+    question_count = session.scalar(select(func.count()).select_from(Question).where(*question_filter)) or 0
+    answer_count = (
+        session.scalar(
+            select(func.count())
+            .select_from(Answer)
+            .join(Question, Question.id == Answer.question_id)
+            .where(*answer_filter)
+        )
+        or 0
+    )
+    return Activity(questions, answers, question_count, answer_count)
