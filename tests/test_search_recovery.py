@@ -17,7 +17,7 @@ from app.db import db
 from app.search import service as search
 from app.search.backend import IndexUnavailable, SearchQuery
 from app.search.models import SearchOutbox
-from tests.conftest import POSTGRES_URL, Client, make_app
+from tests.conftest import POSTGRES_URL, Client, make_app, sign_in
 from tests.factories import make_answer, make_board, make_question, make_user
 
 
@@ -186,8 +186,7 @@ def test_a_deleted_index_is_rebuilt_in_the_background_while_the_page_says_so(who
     app, session, user, questions = whoosh_site
     backend = app.extensions["agora_search"]
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+    sign_in(client, user)
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     with backend.locked():  # another writer's turn: the rebuild must wait for it, so "meanwhile" lasts
         response = client.form_post(f"/questions/{questions[0].id}/answers", {"body": "Try the thunderbolt port."})
@@ -204,8 +203,7 @@ def test_a_deleted_index_is_rebuilt_in_the_background_while_the_page_says_so(who
 def test_a_write_to_a_deleted_index_does_not_start_an_empty_one(whoosh_site):
     app, session, user, questions = whoosh_site
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+    sign_in(client, user)
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     response = client.form_post(f"/questions/{questions[1].id}/answers", {"body": "Update the dock firmware first."})
     assert response.status_code == 302  # its after-commit drain finds no index: a rebuild, not an empty index

@@ -121,21 +121,22 @@ def login():
 @access("member")
 def logout():
     sessions.end(db.session(), current_user)
-    db.commit()
-    _fresh_session()
-    logout_user()  # after the fresh session: it leaves the note that deletes the remember-me cookie
-    flash(_("You are signed out."), "info")
-    return redirect(url_for("forum.index"))
+    return _signed_out(_("You are signed out."))
 
 
 @bp.post("/settings/sign-out-everywhere")
 @access("member")
 def sign_out_everywhere():
     sessions.end_all(db.session(), current_user)
+    return _signed_out(_("You are signed out on every device, this one included."))
+
+
+def _signed_out(message: str):
+    """Commit the ended session(s), then start a fresh cookie session without the member."""
     db.commit()
     _fresh_session()
     logout_user()  # after the fresh session: it leaves the note that deletes the remember-me cookie
-    flash(_("You are signed out on every device, this one included."), "info")
+    flash(message, "info")
     return redirect(url_for("forum.index"))
 
 

@@ -57,6 +57,24 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
 
 
+class LockedWriter:
+    """`apply` for backends that offer `locked()` and `write()`: one writer at a time, or come back later."""
+
+    def locked(self, wait: bool = False) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def write(self, documents: dict[int, Document | None]) -> None:
+        raise NotImplementedError
+
+    def apply(self, documents: dict[int, Document | None]) -> bool:
+        try:
+            with self.locked():
+                self.write(documents)
+        except IndexBusy:
+            return False  # another process is writing; the outbox rows wait for the next turn
+        return True
+
+
 class SearchBackend(Protocol):
     name: str
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from app import content
 from app.db import make_engine
-from app.search.backend import READY, Hit, IndexBusy, SearchQuery, SearchResult
+from app.search.backend import READY, Hit, IndexBusy, LockedWriter, SearchQuery, SearchResult
 from app.search.documents import Document
 
 # Every SQL string here is assembled from constant fragments; user input travels only as bound parameters.
@@ -69,7 +69,7 @@ BATCH = 500
 VOCABULARY = f"SELECT d.vector {DOCUMENTS} {PUBLIC} ORDER BY d.question_id DESC LIMIT 1000"
 
 
-class PostgresBackend:
+class PostgresBackend(LockedWriter):
     """Documents live in `search_documents`; every read joins `questions`, whose flags decide what is public."""
 
     name = "postgres"
@@ -163,14 +163,6 @@ class PostgresBackend:
             rows = [self._row(doc) for doc in documents.values() if doc is not None]
             if rows:
                 conn.execute(UPSERT, rows)
-
-    def apply(self, documents: dict[int, Document | None]) -> bool:
-        try:
-            with self.locked():
-                self.write(documents)
-        except IndexBusy:
-            return False  # another process is writing; the outbox rows wait for the next turn
-        return True
 
     def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
         self.config()

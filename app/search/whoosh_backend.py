@@ -21,7 +21,17 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinu
 from whoosh.query import And, DateRange, Every, Or, Term
 
 from app import content
-from app.search.backend import MISSING, READY, UNREADABLE, Hit, IndexBusy, IndexUnavailable, SearchQuery, SearchResult
+from app.search.backend import (
+    MISSING,
+    READY,
+    UNREADABLE,
+    Hit,
+    IndexBusy,
+    IndexUnavailable,
+    LockedWriter,
+    SearchQuery,
+    SearchResult,
+)
 from app.search.documents import Document
 from app.search.whoosh_schema import ANALYZER, FORMATTER, PLAIN, SCHEMA, escape, fields
 
@@ -33,7 +43,7 @@ WRITER_LOCK = "WRITER"
 REBUILDING = "REBUILDING"  # present while a rebuild runs, so other processes can say so
 
 
-class WhooshBackend:
+class WhooshBackend(LockedWriter):
     """`root/current` is a symlink to the live generation directory, so a rebuild swaps in with one rename."""
 
     name = "whoosh"
@@ -159,14 +169,6 @@ class WhooshBackend:
         except Exception as error:
             writer.cancel()
             raise self._unavailable(error) from error
-
-    def apply(self, documents: dict[int, Document | None]) -> bool:
-        try:
-            with self.locked():
-                self.write(documents)
-        except IndexBusy:
-            return False  # another process is writing; the outbox rows wait for the next turn
-        return True
 
     def rebuild(self, documents: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
         self.root.mkdir(parents=True, exist_ok=True)
