@@ -17,8 +17,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.auth.visibility import access_post
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
+from app.forum.models import Board
 from app.notifications import links
 from app.notifications.messages import render
 from app.notifications.models import EmailMessage, Notification, Subscription
@@ -188,6 +190,18 @@ def follow(session: Session, user: User, *, question_id: int | None = None, boar
     return bool(result.rowcount)
 
 
+def set_following(session: Session, user: User, kind: str, target_id: int, following: bool) -> bool:
+    """Follow or unfollow a question the member may see ("question") or a board ("board"); True if it changed."""
+    if kind == "question":
+        access_post(session, user, "question", target_id)  # NotFound for what the member can't see
+        target = {"question_id": target_id}
+    else:
+        if session.get(Board, target_id) is None:
+            raise NotFound(_("There is no such board."))
+        target = {"board_id": target_id}
+    return (follow if following else unfollow)(session, user, **target)
+
+
 def unfollow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
     result = session.execute(
         delete(Subscription).where(Subscription.user_id == user.id, _followed(question_id, board_id))
@@ -247,10 +261,11 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     return note
 
 
-def set_email_pref(session: Session, user: User, pref: str) -> None:
+def set_email_pref(session: Session, user: User, pref: str) -> User:
     if pref not in EMAIL_PREFS:
         raise ValidationFailed("Choose how often we e-mail you.", "email_pref")
     user.email_pref = pref
+    return user
 
 
 # --- digests ------------------------------------------------------------------------------------
