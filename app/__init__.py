@@ -57,10 +57,9 @@ def register_search(app: Flask) -> None:
 
 def register_notifications(app: Flask) -> None:
     """Links in e-mail, signed unsubscribe tokens, and mail delivered after the commit that queued it."""
-    from app.notifications import mail
-    from app.notifications import service as notifications
+    from app.notifications import links, mail
 
-    notifications.configure(app.config["PUBLIC_URL"], app.config["SECRET_KEY"])
+    app.extensions[links.EXTENSION] = links.make_signer(app.config["SECRET_KEY"], app.config["PUBLIC_URL"])
     app.extensions["agora_mail_sender"] = mail.make_sender(app.config)
 
     def deliver(flags: dict) -> None:

@@ -7,12 +7,15 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
+from app.db import db
 from app.escalation import service as escalation
 from app.forum import service as forum
 from app.moderation import service as moderation
+from app.notifications import links
 from app.notifications import service as notifications
 from app.notifications.models import EmailMessage, Notification
 from app.reputation import service as reputation
+from tests.conftest import make_app
 from tests.factories import make_answer, make_board, make_question, make_user
 
 
@@ -134,7 +137,9 @@ def test_immediate_email_digest_and_never(app, session, cast):
 
 def test_unsubscribe_link_works_and_tampered_links_are_refused(client, session, cast):
     asker = cast[1]
-    token = notifications.unsubscribe_token(asker.id)
+    with client.application.app_context():  # links are signed with the app's own key
+        token = notifications.unsubscribe_token(asker.id)
+        other = notifications.unsubscribe_token(cast[2].id)
     assert client.get(f"/unsubscribe/{token}").status_code == 200
     assert client.form_post(f"/unsubscribe/{token}").status_code == 200
     session.refresh(asker)
@@ -142,11 +147,31 @@ def test_unsubscribe_link_works_and_tampered_links_are_refused(client, session, 
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = client.get(f"/unsubscribe/{tampered}")
     assert response.status_code == 400 and "not valid" in response.get_data(as_text=True)
-    other = notifications.unsubscribe_token(cast[2].id)
     forged = other.split(".")[0] + "." + token.split(".")[-1]
     assert client.form_post(f"/unsubscribe/{forged}").status_code == 400
     session.refresh(cast[2])
     assert cast[2].email_pref == "immediately"
+
+
+def test_each_app_signs_and_verifies_its_own_unsubscribe_links(tmp_path, postgres_schema):
+    """Two apps made one after the other (as in a test run, or two sites in one process) keep their own keys."""
+    apps = []
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        overrides = {"SECRET_KEY": f"secret-of-app-{name}-" * 3, "PUBLIC_URL": f"https://{name}.example/"}
+        apps.append(make_app(tmp_path / name, postgres_schema, **overrides))
+    first, second = apps
+    with first.app_context(), db.scope() as setup:
+        member = make_user(setup, "anna")
+        token = notifications.unsubscribe_token(member.id)
+        assert links.signer().base_url == "https://one.example"
+    with second.app_context():
+        assert links.signer().user_id(token) is None  # the first app's link means nothing to the second
+        assert links.signer().user_id(notifications.unsubscribe_token(member.id)) == member.id
+    assert first.test_client().get(f"/unsubscribe/{token}").status_code == 200  # the first still knows its own
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_follow_routes_and_email_settings(client, session, cast, login_as):

@@ -59,8 +59,20 @@ def _edit_answer(user: Any, answer: Any) -> bool:
     return is_active_member(user) and is_owner(user, answer) and not answer.question.is_locked
 
 
+def _public_post(post: Any) -> bool:
+    """Neither the post nor its thread is hidden, nor withdrawn into a private case (an answer's thread loaded)."""
+    question = getattr(post, "question", post)
+    return not post.is_hidden and not question.is_hidden and not question.is_private
+
+
 def _kudo(user: Any, post: Any) -> bool:
-    return is_active_member(user) and post is not None and post.author_id != user.id
+    """Kudos only for someone else's post, and only while the public can see it: a hidden post earns nothing."""
+    return is_active_member(user) and post is not None and post.author_id != user.id and _public_post(post)
+
+
+def _withdraw_kudo(user: Any, post: Any) -> bool:
+    """Not from a hidden post: hiding already took its kudos' points back, and restoring gives them again."""
+    return is_member(user) and post is not None and _public_post(post)
 
 
 def _flag(user: Any, post: Any) -> bool:
@@ -123,8 +135,9 @@ def _suspend(user: Any, target: Any) -> bool:
 
 
 def _accept(user: Any, question: Any) -> bool:
-    """The asker, moderators and staff; or an experienced member once the asker has gone quiet."""
-    if not is_active_member(user) or question is None:
+    """The asker, moderators and staff; or an experienced member once the asker has gone quiet. Never on a
+    hidden question: a moderator removed it, and its solution is frozen with it."""
+    if not is_active_member(user) or question is None or question.is_hidden:
         return False
     if is_owner(user, question) or is_moderator(user):
         return True
@@ -141,6 +154,7 @@ RULES: dict[str, Any] = {
     "edit_question": _edit_question,
     "edit_answer": _edit_answer,
     "kudo": _kudo,
+    "withdraw_kudo": _withdraw_kudo,
     "flag": _flag,
     "suspend": _suspend,
     "accept": _accept,

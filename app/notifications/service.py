@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.auth.visibility import access_post
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
+from app.forum.models import Board
+from app.notifications import links
 from app.notifications.messages import render
 from app.notifications.models import EmailMessage, Notification, Subscription
 
@@ -28,34 +29,14 @@ EMAIL_PREFS = ("immediately", "daily", "never")
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_-]{3,30})\b")
 
 
-@dataclass
-class _Settings:
-    base_url: str = "http://127.0.0.1:5000"
-    secret: str = "not-configured"  # noqa: S105 - replaced by configure() at start-up
-
-
-settings = _Settings()
-
-
-def configure(base_url: str, secret: str) -> None:
-    settings.base_url, settings.secret = base_url.rstrip("/"), secret
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(settings.secret, salt="agora-unsubscribe")
-
-
 def unsubscribe_token(user_id: int) -> str:
-    return _serializer().dumps({"u": user_id})
+    return links.signer().token(user_id)
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The member a signed unsubscribe link belongs to, or None when it was tampered with."""
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
-        return None
-    return session.get(User, data.get("u")) if isinstance(data, dict) else None
+    user_id = links.signer().user_id(token)
+    return session.get(User, user_id) if user_id is not None else None
 
 
 # --- notifying ----------------------------------------------------------------------------------
@@ -122,15 +103,20 @@ def notify_many(
 
 
 def _email_footer(user: User) -> str:
+    signer = links.signer()
     return (
         f"\n\n--\nYou get this because of your e-mail settings on the Nimbus Community.\n"
-        f"Change them: {settings.base_url}/settings/notifications\n"
-        f"Unsubscribe with one click: {settings.base_url}/unsubscribe/{unsubscribe_token(user.id)}\n"
+        f"Change them: {signer.base_url}/settings/notifications\n"
+        f"Unsubscribe with one click: {signer.base_url}/unsubscribe/{signer.token(user.id)}\n"
     )
 
 
 def _queue_email(session: Session, user: User, text: str, link: str) -> None:
-    body = f"Hello {user.name},\n\n{text}\n" + (f"\n{settings.base_url}{link}\n" if link else "") + _email_footer(user)
+    body = (
+        f"Hello {user.name},\n\n{text}\n"
+        + (f"\n{links.signer().base_url}{link}\n" if link else "")
+        + _email_footer(user)
+    )
     session.add(
         EmailMessage(
             user_id=user.id,
@@ -204,6 +190,18 @@ def follow(session: Session, user: User, *, question_id: int | None = None, boar
     return bool(result.rowcount)
 
 
+def set_following(session: Session, user: User, kind: str, target_id: int, following: bool) -> bool:
+    """Follow or unfollow a question the member may see ("question") or a board ("board"); True if it changed."""
+    if kind == "question":
+        access_post(session, user, "question", target_id)  # NotFound for what the member can't see
+        target = {"question_id": target_id}
+    else:
+        if session.get(Board, target_id) is None:
+            raise NotFound(_("There is no such board."))
+        target = {"board_id": target_id}
+    return (follow if following else unfollow)(session, user, **target)
+
+
 def unfollow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
     result = session.execute(
         delete(Subscription).where(Subscription.user_id == user.id, _followed(question_id, board_id))
@@ -263,12 +261,11 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     return note
 
 
-def set_email_pref(session: Session, user: User, pref: str) -> None:
+def set_email_pref(session: Session, user: User, pref: str) -> User:
     if pref not in EMAIL_PREFS:
-        from app.errors import ValidationFailed
-
         raise ValidationFailed("Choose how often we e-mail you.", "email_pref")
     user.email_pref = pref
+    return user
 
 
 # --- digests ------------------------------------------------------------------------------------
@@ -277,6 +274,7 @@ def set_email_pref(session: Session, user: User, pref: str) -> None:
 def send_digests(session: Session, now: datetime | None = None) -> int:
     """One e-mail per member on the daily digest with unread notifications not yet e-mailed; returns how many."""
     now = now or utcnow()
+    base_url = links.signer().base_url
     sent = 0
     members = session.scalars(select(User).where(User.email_pref == "daily"))
     for user in members:
@@ -294,9 +292,7 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
         user.last_digest_at = now
         if not notes:
             continue
-        lines = "\n".join(
-            f"- {note.text}" + (f"\n  {settings.base_url}{note.link}" if note.link else "") for note in notes
-        )
+        lines = "\n".join(f"- {note.text}" + (f"\n  {base_url}{note.link}" if note.link else "") for note in notes)
         body = f"Hello {user.name},\n\nHere is what happened on the Nimbus Community:\n\n{lines}\n" + _email_footer(
             user
         )

@@ -18,6 +18,7 @@ from app.db import db
 from app.forum import service as forum
 from app.notifications import service
 from app.web import safe_next
+from app.web.forms import form_status, submitted
 
 bp = Blueprint("notifications", __name__)
 
@@ -58,15 +59,7 @@ def open_notification(notification_id: int):
 @bp.post("/<any(questions, boards):kind>/<id:target_id>/<any(follow, unfollow):action>")
 @access("member")
 def follow(kind: str, target_id: int, action: str):
-    session = db.session()
-    if kind == "questions":
-        forum.access_question(session, current_user, target_id)  # 404 for what the member can't see
-        target = {"question_id": target_id}
-    else:
-        if not any(board.id == target_id for board in forum.list_boards(session)):
-            abort(404)
-        target = {"board_id": target_id}
-    (service.follow if action == "follow" else service.unfollow)(session, current_user, **target)
+    service.set_following(db.session(), current_user, kind.removesuffix("s"), target_id, action == "follow")
     db.commit()
     flash(
         _("You follow it now: you'll hear about new posts.") if action == "follow" else _("You no longer follow it."),
@@ -80,13 +73,10 @@ def follow(kind: str, target_id: int, action: str):
 @access("member")
 def email_settings():
     form = EmailSettingsForm(data={"email_pref": current_user.email_pref} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        service.set_email_pref(db.session(), current_user, form.email_pref.data)
-        db.commit()
+    if submitted(form, lambda: service.set_email_pref(db.session(), current_user, form.email_pref.data)):
         flash(_("Your e-mail settings are saved."), "success")
         return redirect(url_for(".email_settings"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("notifications/settings.html", form=form), status
+    return render_template("notifications/settings.html", form=form), form_status()
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

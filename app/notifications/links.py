@@ -1,0 +1,49 @@
+"""Links in e-mail: the site's address and signed one-click unsubscribe tokens, one signer per app."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+from itsdangerous import BadSignature, URLSafeSerializer
+
+EXTENSION = "agora_unsubscribe"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Signs unsubscribe tokens with one app's secret and builds links to that app's public address."""
+
+    secret: str
+    base_url: str
+
+    def _serializer(self) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret, salt="agora-unsubscribe")
+
+    def token(self, user_id: int) -> str:
+        return self._serializer().dumps({"u": user_id})
+
+    def user_id(self, token: str) -> int | None:
+        """The member id a token was signed for, or None when it was tampered with or signed by another app."""
+        try:
+            data = self._serializer().loads(token)
+        except BadSignature:
+            return None
+        return data.get("u") if isinstance(data, dict) else None
+
+
+def make_signer(secret: str, base_url: str) -> Signer:
+    return Signer(secret, base_url.rstrip("/"))
+
+
+# Services called with no app around (scripts, tests arranging data) still queue mail; its links are signed
+# with a key nobody knows, so they verify nowhere rather than under some other app's key.
+_DETACHED = make_signer(secrets.token_hex(32), "http://127.0.0.1:5000")
+
+
+def signer() -> Signer:
+    """The running app's signer (made by create_app), else the detached one."""
+    if has_app_context():
+        return current_app.extensions[EXTENSION]
+    return _DETACHED
