@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.moderation.models import FLAG_NOTE_MAX
-from app.moderation.service import REASON_MAX
+from app.moderation.service.auditing import REASON_MAX
 
 
 def flag_reason_choices() -> list[SelectChoice]:
