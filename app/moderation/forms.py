@@ -35,6 +35,10 @@ class FlagForm(FlaskForm):
     )
 
 
+class ConfirmForm(FlaskForm):
+    """A button with nothing to fill in: only its CSRF token is checked."""
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
