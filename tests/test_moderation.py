@@ -398,6 +398,12 @@ def test_thread_tools_forms_refuse_bad_input_with_422(client, session, world, lo
     assert response.status_code == 422 and "duplicate of itself" in response.get_data(as_text=True)
     response = client.form_post(f"/mod/questions/{question.id}/move", {"move-board": "nope"})
     assert response.status_code == 422
+    for action, data, problem in (
+        ("hide", {"reason": " "}, "Why is it hidden? Give a reason."),
+        ("dismiss", {"reason": "x" * 501}, "Reason: Field cannot be longer than 500 characters."),
+    ):
+        response = client.form_post(f"/mod/questions/{question.id}/{action}", data)
+        assert response.status_code == 422 and problem in response.get_data(as_text=True), action
     response = client.form_post(f"/mod/questions/{question.id}/lock", {})
     assert response.status_code == 302
     page = client.get(f"/questions/{question.id}/{question.slug}").get_data(as_text=True)

@@ -76,7 +76,8 @@ def _withdraw_kudo(user: Any, post: Any) -> bool:
 
 
 def _flag(user: Any, post: Any) -> bool:
-    return is_active_member(user) and post is not None and post.author_id != user.id
+    """Someone else's post that is still public: a hidden one is already with the moderators."""
+    return is_active_member(user) and post is not None and post.author_id != user.id and not post.is_hidden
 
 
 def is_staff(user: Any) -> bool:

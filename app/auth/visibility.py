@@ -90,10 +90,12 @@ def can_see(user: Any, post: Post) -> bool:
     return True
 
 
-def access_post(session: Session, user: Any, kind: str, post_id: int, action: str = "view") -> Post:
+def access_post(
+    session: Session, user: Any, kind: str, post_id: int, action: str = "view", message: str | None = None
+) -> Post:
     """Load the question or answer `post_id` for `action` by `user`: NotFound when it doesn't exist or they may
-    not see it (a withdrawn question says so, with the company's note), PermissionDenied when they see it but
-    may not do `action`."""
+    not see it (a withdrawn question says so, with the company's note), PermissionDenied (with `message`, if
+    given) when they see it but may not do `action`."""
     post = _load(session, kind, post_id)
     missing = _("That question doesn't exist or was removed.") if kind == "question" else _(
         "That answer doesn't exist or was removed."
@@ -105,5 +107,5 @@ def access_post(session: Session, user: Any, kind: str, post_id: int, action: st
             raise Withdrawn(post.id, post.support_note)
         raise NotFound(missing)
     if action != "view":
-        require(user, action, post)
+        require(user, action, post, message)
     return post

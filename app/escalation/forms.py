@@ -7,26 +7,17 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.escalation.service import MESSAGE_MAX, NOTE_MAX
+from app.escalation import labels, rules
+from app.escalation.service.cases import NOTE_MAX
+from app.escalation.service.conversation import MESSAGE_MAX
 
 
 def category_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice("billing", _l("Billing and payments")),
-        SelectChoice("account", _l("My account and sign-in")),
-        SelectChoice("privacy", _l("Private data")),
-        SelectChoice("legal", _l("Legal")),
-        SelectChoice("other", _l("Something else")),
-    ]
+    return [SelectChoice(key, labels.CATEGORY_LABELS[key]) for key in rules.CATEGORIES]
 
 
 def priority_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice("low", _l("Low")),
-        SelectChoice("normal", _l("Normal")),
-        SelectChoice("high", _l("High")),
-        SelectChoice("urgent", _l("Urgent")),
-    ]
+    return [SelectChoice(key, labels.PRIORITY_LABELS[key]) for key in rules.PRIORITIES]
 
 
 class EscalateForm(FlaskForm):

@@ -9,15 +9,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.db import Base, UTCDateTime, utcnow
+from app.escalation import rules, workflow
 from app.forum.models import Question
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """`column IN ('a', 'b')`, named after the column, from the tuple that defines the values."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column)
 
 
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        CheckConstraint("status IN ('new', 'open', 'waiting_on_customer', 'resolved', 'closed')", name="status"),
-        CheckConstraint("category IN ('billing', 'account', 'privacy', 'legal', 'other')", name="category"),
-        CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name="priority"),
+        one_of("status", workflow.STATES),
+        one_of("category", rules.CATEGORIES),
+        one_of("priority", rules.PRIORITIES),
         Index("ix_cases_status_due", "status", "due_at"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         Index("ix_cases_customer", "customer_id", "id"),

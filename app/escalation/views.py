@@ -7,15 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import access
+from app.auth.visibility import access_post
 from app.db import db
 from app.errors import NotFound, ValidationFailed
-from app.escalation import rules, service
+from app.escalation import labels, rules, service, workflow
 from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
-from app.forum import service as forum
 from app.ids import parse_id
-from app.web import form_error
+from app.web.forms import form_status, submitted, submitted_action
 
 bp = Blueprint("escalation", __name__)
+
+
+@bp.context_processor
+def case_words() -> dict:
+    """Cases' states and actions come from the workflow, and their words from labels, on every case page."""
+    return {"workflow": workflow, "case_labels": labels, "status_filters": service.STATUS_FILTERS}
 
 
 def _draft(form, message: str = "") -> service.EscalationDraft:
@@ -31,39 +37,28 @@ def _draft(form, message: str = "") -> service.EscalationDraft:
 @bp.route("/mod/questions/<id:question_id>/escalate", methods=["GET", "POST"])
 @access("moderator")
 def escalate(question_id: int):
-    session = db.session()
-    question = forum.access_question(session, current_user, question_id)
+    question = access_post(db.session(), current_user, "question", question_id, "escalate")
     form = EscalateForm()
-    if form.validate_on_submit():
-        try:
-            case = service.escalate(session, current_user, question_id, _draft(form))
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("Case #%(n)d opened for staff.", n=case.id), "success")
-            return redirect(url_for(".case", case_id=case.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("escalation/escalate.html", form=form, question=question), status
+    case = submitted(form, lambda: service.escalate(db.session(), current_user, question_id, _draft(form)))
+    if case:
+        flash(_("Case #%(n)d opened for staff.", n=case.id), "success")
+        return redirect(url_for(".case", case_id=case.id))
+    return render_template("escalation/escalate.html", form=form, question=question), form_status()
 
 
 @bp.route("/questions/<id:question_id>/private-help", methods=["GET", "POST"])
 @access("member", owner=True)
 def private_help(question_id: int):
-    session = db.session()
-    question = forum.access_question(session, current_user, question_id, for_action="request_private_help")
+    question = access_post(db.session(), current_user, "question", question_id, "request_private_help")
     form = PrivateHelpForm()
-    if form.validate_on_submit():
-        try:
-            case = service.request_private_help(session, current_user, question_id, _draft(form, form.message.data))
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("Our support team has your request. You'll hear from them here."), "success")
-            return redirect(url_for(".case", case_id=case.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("escalation/private_help.html", form=form, question=question), status
+    case = submitted(
+        form,
+        lambda: service.request_private_help(db.session(), current_user, question_id, _draft(form, form.message.data)),
+    )
+    if case:
+        flash(_("Our support team has your request. You'll hear from them here."), "success")
+        return redirect(url_for(".case", case_id=case.id))
+    return render_template("escalation/private_help.html", form=form, question=question), form_status()
 
 
 @bp.get("/cases")
@@ -72,23 +67,22 @@ def my_cases():
     return render_template("escalation/my_cases.html", cases=service.my_cases(db.session(), current_user))
 
 
-def _render_case(case, status: int = 200, **forms):
+def _render_case(case, **forms):
     session = db.session()
     forms.setdefault("message_form", MessageForm())
     forms.setdefault("note_form", NoteForm(prefix="note"))
     forms.setdefault("resolve_form", ResolveForm())
     forms.setdefault("assign_form", AssignForm())
-    moves = service.available_moves(current_user, case)
     return render_template(
         "escalation/case.html",
         case=case,
         messages=service.messages_for(session, current_user, case),
         timeline=service.timeline(session, case),
-        moves=moves,
+        moves=service.available_moves(current_user, case),
         overdue=service.is_overdue(case),
         reopen_days=rules.REOPEN_DAYS,
         **forms,
-    ), status
+    ), form_status()
 
 
 @bp.get("/cases/<id:case_id>")
@@ -100,45 +94,36 @@ def case(case_id: int):
 @bp.post("/cases/<id:case_id>/messages")
 @access("member", owner=True)
 def reply(case_id: int):
-    session = db.session()
-    case = service.access_case(session, current_user, case_id)
+    case = service.access_case(db.session(), current_user, case_id)
     form = MessageForm()
-    if form.validate_on_submit():
-        try:
-            service.post_message(session, current_user, case_id, form.body.data)
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
-    return _render_case(case, 422, message_form=form)
+    if submitted(form, lambda: service.post_message(db.session(), current_user, case_id, form.body.data)):
+        return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
+    return _render_case(case, message_form=form)
 
 
 @bp.post("/cases/<id:case_id>/notes")
 @access("moderator")
 def note(case_id: int):
-    session = db.session()
-    case = service.access_case(session, current_user, case_id)
+    case = service.access_case(db.session(), current_user, case_id)
     form = NoteForm(prefix="note")
-    if form.validate_on_submit():
-        try:
-            service.post_message(session, current_user, case_id, form.body.data, internal=True)
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
-    return _render_case(case, 422, note_form=form)
+    if submitted(form, lambda: service.post_message(db.session(), current_user, case_id, form.body.data, True)):
+        return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
+    return _render_case(case, note_form=form)
 
 
-@bp.post("/cases/<id:case_id>/<any(start, wait, resume, resolve, close, reopen):action>")
+# The actions a button may post: the workflow's, less the customer's reply (which is a message, not a button).
+_BUTTONS = ", ".join(action for action in workflow.ACTIONS if action != "customer_reply")
+
+
+@bp.post(f"/cases/<id:case_id>/<any({_BUTTONS}):action>")
 @access("member", owner=True)
 def move(case_id: int, action: str):
     form = ResolveForm()
-    form.validate_on_submit()
-    service.transition(db.session(), current_user, case_id, action, form.public_resolution.data or "")
-    db.commit()
-    flash(_("Case updated."), "success")
+    submitted_action(
+        form,
+        lambda: service.transition(db.session(), current_user, case_id, action, form.public_resolution.data or ""),
+        _("Case updated."),
+    )
     return redirect(url_for(".case", case_id=case_id))
 
 
@@ -146,13 +131,18 @@ def move(case_id: int, action: str):
 @access("staff")
 def assign(case_id: int):
     form = AssignForm()
-    form.validate_on_submit()
-    target = form.assignee.data or ""
-    username = current_user.username if target == "me" else target.strip() or None
-    service.assign(db.session(), current_user, case_id, username)
-    db.commit()
-    flash(_("Assignment saved."), "success")
+    submitted_action(
+        form,
+        lambda: service.assign(db.session(), current_user, case_id, _assignee(form.assignee.data)),
+        _("Assignment saved."),
+    )
     return redirect((request.form.get("back") == "inbox" and url_for(".inbox")) or url_for(".case", case_id=case_id))
+
+
+def _assignee(typed: str | None) -> str | None:
+    """ "me" is the one assigning; nothing typed takes the assignment away."""
+    typed = (typed or "").strip()
+    return current_user.username if typed == "me" else typed or None
 
 
 @bp.get("/staff")
@@ -184,8 +174,7 @@ def inbox():
 def bulk_assign():
     ids = [case_id for value in request.form.getlist("case_ids") if (case_id := parse_id(value)) is not None]
     assignee = (request.form.get("assignee") or "").strip()
-    username = current_user.username if assignee in ("", "me") else assignee
-    changed = service.bulk_assign(db.session(), current_user, ids, username)
+    changed = service.bulk_assign(db.session(), current_user, ids, _assignee(assignee or "me"))
     db.commit()
     flash(_("%(n)d case(s) assigned.", n=changed), "success")
     return redirect(url_for(".inbox"))

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 STATES = ("new", "open", "waiting_on_customer", "resolved", "closed")
 ACTIONS = ("start", "wait", "resume", "customer_reply", "resolve", "close", "reopen")
+# Active: not yet resolved (one per question at a time). Open: staff owe a response, so the due clock runs.
+ACTIVE_STATES = ("new", "open", "waiting_on_customer")
+OPEN_STATES = ("new", "open")
 
 # Who acts: "staff" (staff and admins), "customer" (the case's own customer). Moderators see cases and
 # write internal notes, but the support workflow belongs to staff.
@@ -39,23 +42,24 @@ class Move:
     to: str
 
 
+def allows(state: str, action: str, role: str) -> bool:
+    """Whether `role` may do `action` in `state`."""
+    entry = TRANSITIONS.get((state, action))
+    return entry is not None and role in entry[1]
+
+
 def next_state(state: str, action: str, role: str) -> str:
     """The state after `role` does `action` in `state`, or IllegalTransition."""
-    entry = TRANSITIONS.get((state, action))
-    if entry is None or role not in entry[1]:
+    if not allows(state, action, role):
         raise IllegalTransition(state, action, role)
-    return entry[0]
+    return TRANSITIONS[(state, action)][0]
 
 
 def allowed(state: str, role: str) -> list[Move]:
     """What `role` may do in `state`, in a stable order (for the buttons on the case page)."""
-    return [
-        Move(action, TRANSITIONS[(state, action)][0])
-        for action in ACTIONS
-        if (state, action) in TRANSITIONS and role in TRANSITIONS[(state, action)][1]
-    ]
+    return [Move(action, TRANSITIONS[(state, action)][0]) for action in ACTIONS if allows(state, action, role)]
 
 
 def is_open(state: str) -> bool:
     """Still being worked on (the response clock runs while new or open)."""
-    return state in ("new", "open")
+    return state in OPEN_STATES

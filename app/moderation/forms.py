@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.moderation.models import FLAG_NOTE_MAX
-from app.moderation.service import REASON_MAX
+from app.moderation.service.auditing import REASON_MAX
 
 
 def flag_reason_choices() -> list[SelectChoice]:
@@ -33,6 +33,10 @@ class FlagForm(FlaskForm):
         validators=[Optional(), Length(max=FLAG_NOTE_MAX)],
         description=_l("Optional, unless you chose “Something else”. Only moderators see it."),
     )
+
+
+class ConfirmForm(FlaskForm):
+    """A button with nothing to fill in: only its CSRF token is checked."""
 
 
 class ReasonForm(FlaskForm):

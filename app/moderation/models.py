@@ -11,7 +11,6 @@ from app.accounts.models import User
 from app.db import Base, UTCDateTime, utcnow
 
 FLAG_REASONS = ("spam", "abusive", "off_topic", "private_data", "billing_account", "other")
-FLAG_STATUSES = ("pending", "dismissed", "actioned")
 FLAG_NOTE_MAX = 500
 
 

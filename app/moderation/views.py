@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app.accounts import service as accounts
 from app.auth.access import access
 from app.auth.permissions import can
+from app.auth.visibility import access_post
 from app.db import db
 from app.errors import NotFound, ValidationFailed
 from app.extensions import limit_for, limiter, user_or_address
@@ -19,8 +21,17 @@ from app.forum import service as forum
 from app.forum.models import Answer
 from app.ids import cursor_id, parse_id
 from app.moderation import service
-from app.moderation.forms import DuplicateForm, FlagForm, HideForm, MoveForm, ReasonForm, RuleForm, SuspendForm
-from app.web import form_error
+from app.moderation.forms import (
+    ConfirmForm,
+    DuplicateForm,
+    FlagForm,
+    HideForm,
+    MoveForm,
+    ReasonForm,
+    RuleForm,
+    SuspendForm,
+)
+from app.web.forms import form_status, submitted, submitted_action
 
 bp = Blueprint("moderation", __name__)
 
@@ -43,6 +54,10 @@ def _question_url(post) -> str:
     return url_for("forum.question", question_id=post.id)
 
 
+def _reason(form) -> str:
+    return form.reason.data or ""
+
+
 # --- members: flag a post -----------------------------------------------------------------------
 
 
@@ -53,21 +68,15 @@ def _question_url(post) -> str:
 @access("member")
 @limiter.limit(_flag_limit, key_func=user_or_address, methods=["POST"])
 def flag(kind: str, post_id: int):
-    session = db.session()
-    kind = kind.removesuffix("s")
-    post = (forum.access_answer if kind == "answer" else forum.access_question)(session, current_user, post_id)
+    session, kind = db.session(), kind.removesuffix("s")
+    post = access_post(session, current_user, kind, post_id)
     form = FlagForm()
-    if form.validate_on_submit():
-        try:
-            service.flag_post(session, current_user, kind, post_id, form.reason.data, form.note.data or "")
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("Thanks. The moderators will take a look."), "success")
-            return redirect(_question_url(post))
-    status = 422 if request.method == "POST" else 200
-    return render_template("moderation/flag.html", form=form, post=post, kind=kind), status
+    if submitted(
+        form, lambda: service.flag_post(session, current_user, kind, post_id, form.reason.data, form.note.data or "")
+    ):
+        flash(_("Thanks. The moderators will take a look."), "success")
+        return redirect(_question_url(post))
+    return render_template("moderation/flag.html", form=form, post=post, kind=kind), form_status()
 
 
 # --- moderators: the queue ----------------------------------------------------------------------
@@ -80,32 +89,33 @@ def queue():
     return render_template("moderation/queue.html", items=items, hide_form=HideForm(), reason_form=ReasonForm())
 
 
-@bp.post("/mod/<any(questions, answers):kind>/<id:post_id>/dismiss")
-@access("moderator")
-def dismiss(kind: str, post_id: int):
-    form = ReasonForm()
-    form.validate_on_submit()
-    service.dismiss_flags(db.session(), current_user, kind.removesuffix("s"), post_id, form.reason.data or "")
-    db.commit()
-    flash(_("Flags dismissed."), "success")
-    return redirect((request.form.get("back") == "thread" and _back_to_thread(kind, post_id)) or url_for(".queue"))
-
-
 def _back_to_thread(kind: str, post_id: int) -> str:
     if kind == "answers":
         return url_for("forum.answer_link", answer_id=post_id)
     return url_for("forum.question", question_id=post_id)
 
 
+@bp.post("/mod/<any(questions, answers):kind>/<id:post_id>/dismiss")
+@access("moderator")
+def dismiss(kind: str, post_id: int):
+    form = ReasonForm()
+    submitted_action(
+        form,
+        lambda: service.dismiss_flags(db.session(), current_user, kind.removesuffix("s"), post_id, _reason(form)),
+        _("Flags dismissed."),
+    )
+    return redirect((request.form.get("back") == "thread" and _back_to_thread(kind, post_id)) or url_for(".queue"))
+
+
 @bp.post("/mod/<any(questions, answers):kind>/<id:post_id>/hide")
 @access("moderator")
 def hide(kind: str, post_id: int):
     form = HideForm()
-    if not form.validate_on_submit():
-        raise ValidationFailed(" ".join(map(str, form.reason.errors)) or _("Give a reason."), "reason")
-    service.hide_post(db.session(), current_user, kind.removesuffix("s"), post_id, form.reason.data)
-    db.commit()
-    flash(_("The post is hidden. Its author sees your reason."), "success")
+    submitted_action(
+        form,
+        lambda: service.hide_post(db.session(), current_user, kind.removesuffix("s"), post_id, form.reason.data),
+        _("The post is hidden. Its author sees your reason."),
+    )
     return redirect((request.form.get("back") == "queue" and url_for(".queue")) or _back_to_thread(kind, post_id))
 
 
@@ -113,14 +123,19 @@ def hide(kind: str, post_id: int):
 @access("moderator")
 def restore(kind: str, post_id: int):
     form = ReasonForm()
-    form.validate_on_submit()
-    service.restore_post(db.session(), current_user, kind.removesuffix("s"), post_id, form.reason.data or "")
-    db.commit()
-    flash(_("The post is visible again."), "success")
+    submitted_action(
+        form,
+        lambda: service.restore_post(db.session(), current_user, kind.removesuffix("s"), post_id, _reason(form)),
+        _("The post is visible again."),
+    )
     return redirect(_back_to_thread(kind, post_id))
 
 
 # --- moderators: thread tools -------------------------------------------------------------------
+
+
+def _thread(question_id: int):
+    return access_post(db.session(), current_user, "question", question_id, "moderate")
 
 
 def _move_form(question) -> MoveForm:
@@ -131,136 +146,135 @@ def _move_form(question) -> MoveForm:
     return form
 
 
-def _render_tools(question, status: int = 200, **forms):
+def _render_tools(question, **forms):
     forms.setdefault("move_form", _move_form(question))
     forms.setdefault("duplicate_form", DuplicateForm(prefix="dup"))
     forms.setdefault("hide_form", HideForm())
     forms.setdefault("reason_form", ReasonForm())
-    return render_template("moderation/thread.html", question=question, **forms), status
+    return render_template("moderation/thread.html", question=question, **forms), form_status()
 
 
 @bp.get("/mod/questions/<id:question_id>")
 @access("moderator")
 def thread(question_id: int):
-    question = forum.access_question(db.session(), current_user, question_id)
-    return _render_tools(question)
+    return _render_tools(_thread(question_id))
+
+
+def _thread_state_done(action: str) -> str:
+    return {
+        "lock": _("Thread locked."),
+        "unlock": _("Thread unlocked."),
+        "pin": _("Thread pinned."),
+        "unpin": _("Thread unpinned."),
+    }[action]
 
 
 @bp.post("/mod/questions/<id:question_id>/<any(lock, unlock, pin, unpin):action>")
 @access("moderator")
 def thread_state(question_id: int, action: str):
     form = ReasonForm()
-    form.validate_on_submit()
-    state = "locked" if action in ("lock", "unlock") else "pinned"
-    service.set_thread_state(
-        db.session(), current_user, question_id, state, not action.startswith("un"), form.reason.data or ""
+    state, on = ("locked" if action in ("lock", "unlock") else "pinned"), not action.startswith("un")
+    submitted_action(
+        form,
+        lambda: service.set_thread_state(db.session(), current_user, question_id, state, on, _reason(form)),
+        _thread_state_done(action),
     )
-    db.commit()
-    messages = {
-        "lock": _("Thread locked."),
-        "unlock": _("Thread unlocked."),
-        "pin": _("Thread pinned."),
-        "unpin": _("Thread unpinned."),
-    }
-    flash(messages[action], "success")
     return redirect(url_for("forum.question", question_id=question_id))
 
 
 @bp.post("/mod/questions/<id:question_id>/move")
 @access("moderator")
 def move(question_id: int):
-    question = forum.access_question(db.session(), current_user, question_id)
+    question = _thread(question_id)
     form = _move_form(question)
-    if form.validate_on_submit():
-        try:
-            service.move_question(db.session(), current_user, question_id, form.board.data, form.reason.data or "")
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("Question moved."), "success")
-            return redirect(url_for("forum.question", question_id=question_id))
-    return _render_tools(question, 422, move_form=form)
+    if submitted(
+        form, lambda: service.move_question(db.session(), current_user, question_id, form.board.data, _reason(form))
+    ):
+        flash(_("Question moved."), "success")
+        return redirect(url_for("forum.question", question_id=question_id))
+    return _render_tools(question, move_form=form)
 
 
 _QUESTION_NUMBER = re.compile(r"(?:/questions/)?(\d{1,12})(?:[/?#].*)?$")
 
 
+def _original_id(form: DuplicateForm) -> int:
+    """The original's number, typed or inside a pasted address."""
+    match = _QUESTION_NUMBER.search(form.original.data.strip())
+    original_id = parse_id(match.group(1)) if match else None
+    if original_id is None:
+        raise ValidationFailed(_("Give the original question's number or paste its address."), "original")
+    return original_id
+
+
 @bp.post("/mod/questions/<id:question_id>/duplicate")
 @access("moderator")
 def duplicate(question_id: int):
-    question = forum.access_question(db.session(), current_user, question_id)
+    question = _thread(question_id)
     form = DuplicateForm(prefix="dup")
-    if form.validate_on_submit():
-        match = _QUESTION_NUMBER.search(form.original.data.strip())
-        original_id = parse_id(match.group(1)) if match else None
-        if original_id is None:
-            form.original.errors = [_("Give the original question's number or paste its address.")]
-        else:
-            try:
-                service.close_as_duplicate(db.session(), current_user, question_id, original_id, form.reason.data or "")
-            except ValidationFailed as error:
-                form_error(form, error)
-            else:
-                db.commit()
-                flash(_("Closed as a duplicate."), "success")
-                return redirect(url_for("forum.question", question_id=question_id))
-    return _render_tools(question, 422, duplicate_form=form)
+    if submitted(
+        form,
+        lambda: service.close_as_duplicate(db.session(), current_user, question_id, _original_id(form), _reason(form)),
+    ):
+        flash(_("Closed as a duplicate."), "success")
+        return redirect(url_for("forum.question", question_id=question_id))
+    return _render_tools(question, duplicate_form=form)
 
 
 @bp.post("/mod/questions/<id:question_id>/reopen")
 @access("moderator")
 def reopen(question_id: int):
     form = ReasonForm()
-    form.validate_on_submit()
-    service.reopen(db.session(), current_user, question_id, form.reason.data or "")
-    db.commit()
-    flash(_("The question is open again."), "success")
+    submitted_action(
+        form,
+        lambda: service.reopen(db.session(), current_user, question_id, _reason(form)),
+        _("The question is open again."),
+    )
     return redirect(url_for("forum.question", question_id=question_id))
 
 
 @bp.post("/mod/questions/<id:question_id>/merge")
 @access("moderator")
 def merge(question_id: int):
-    original = service.merge_answers(db.session(), current_user, question_id)
-    db.commit()
-    flash(_("The answers now live on the original question."), "success")
+    original = submitted_action(
+        ConfirmForm(),
+        lambda: service.merge_answers(db.session(), current_user, question_id),
+        _("The answers now live on the original question."),
+    )
     return redirect(url_for("forum.question", question_id=original.id))
 
 
 # --- moderators: members ------------------------------------------------------------------------
 
 
+def _days(choice: str) -> int | None:
+    return None if choice == "indefinite" else int(choice)
+
+
 @bp.route("/mod/users/<username>", methods=["GET", "POST"])
 @access("moderator")
 def member(username: str):
-    from app.accounts import service as accounts
-
-    session = db.session()
-    user = accounts.user_by_username(session, username)
+    user = accounts.user_by_username(db.session(), username)
     form = SuspendForm()
-    if form.validate_on_submit():
-        days = None if form.days.data == "indefinite" else int(form.days.data)
-        try:
-            service.suspend(session, current_user, username, days, form.reason.data)
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("%(name)s is suspended.", name=user.name), "success")
-            return redirect(url_for(".member", username=user.username))
-    status = 422 if request.method == "POST" else 200
-    return render_template("moderation/member.html", user=user, form=form, reason_form=ReasonForm()), status
+    if submitted(
+        form,
+        lambda: service.suspend(db.session(), current_user, username, _days(form.days.data), form.reason.data),
+    ):
+        flash(_("%(name)s is suspended.", name=user.name), "success")
+        return redirect(url_for(".member", username=user.username))
+    return render_template("moderation/member.html", user=user, form=form, reason_form=ReasonForm()), form_status()
 
 
 @bp.post("/mod/users/<username>/unsuspend")
 @access("moderator")
 def unsuspend(username: str):
+    user = accounts.user_by_username(db.session(), username)
     form = ReasonForm()
-    form.validate_on_submit()
-    user = service.unsuspend(db.session(), current_user, username, form.reason.data or "")
-    db.commit()
-    flash(_("%(name)s can take part again.", name=user.name), "success")
+    submitted_action(
+        form,
+        lambda: service.unsuspend(db.session(), current_user, username, _reason(form)),
+        _("%(name)s can take part again.", name=user.name),
+    )
     return redirect(url_for(".member", username=user.username))
 
 
@@ -276,37 +290,26 @@ def audit():
 # --- admins: listening rules --------------------------------------------------------------------
 
 
+def _rule_draft(form: RuleForm) -> service.RuleDraft:
+    return service.RuleDraft(form.name.data, form.kind.data, form.pattern.data, form.action.data, form.flag_reason.data)
+
+
 @bp.route("/admin/listening", methods=["GET", "POST"])
 @access("admin")
 def listening_rules():
-    session = db.session()
     form = RuleForm()
-    if form.validate_on_submit():
-        draft = service.RuleDraft(
-            form.name.data, form.kind.data, form.pattern.data, form.action.data, form.flag_reason.data
-        )
-        try:
-            service.add_rule(session, current_user, draft)
-        except ValidationFailed as error:
-            form_error(form, error)
-        else:
-            db.commit()
-            flash(_("Rule added."), "success")
-            return redirect(url_for(".listening_rules"))
-    builtins, custom = service.list_rules(session)
-    status = 422 if request.method == "POST" else 200
-    return render_template("moderation/listening.html", form=form, builtins=builtins, custom=custom), status
+    if submitted(form, lambda: service.add_rule(db.session(), current_user, _rule_draft(form))):
+        flash(_("Rule added."), "success")
+        return redirect(url_for(".listening_rules"))
+    builtins, custom = service.list_rules(db.session())
+    return render_template("moderation/listening.html", form=form, builtins=builtins, custom=custom), form_status()
 
 
 @bp.post("/admin/listening/<id:rule_id>/<any(toggle, delete):action>")
 @access("admin")
 def listening_rule(rule_id: int, action: str):
-    ReasonForm().validate_on_submit()  # the CSRF check happened globally; nothing else to read
-    if action == "toggle":
-        service.toggle_rule(db.session(), current_user, rule_id)
-    else:
-        service.delete_rule(db.session(), current_user, rule_id)
-    db.commit()
+    change = service.toggle_rule if action == "toggle" else service.delete_rule
+    submitted_action(ConfirmForm(), lambda: change(db.session(), current_user, rule_id))
     return redirect(url_for(".listening_rules"))
 
 
@@ -315,6 +318,5 @@ def listening_rule(rule_id: int, action: str):
 def listening_builtin(key: str):
     if not key.isalpha():
         raise NotFound()
-    service.toggle_builtin(db.session(), current_user, key)
-    db.commit()
+    submitted_action(ConfirmForm(), lambda: service.toggle_builtin(db.session(), current_user, key))
     return redirect(url_for(".listening_rules"))

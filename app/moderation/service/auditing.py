@@ -1,0 +1,86 @@
+"""The audit log: one ModerationAction row for every action by a moderator, staff member, admin or the system."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.db import utcnow
+from app.errors import ValidationFailed
+from app.moderation.models import ModerationAction
+
+REASON_MAX = 500
+
+
+def check_reason(reason: str, required: bool = True) -> str:
+    """A moderator's reason as the audit log keeps it (and the member sees it, where it concerns them)."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationFailed(_("Give a reason: the member and the audit log will see it."), "reason")
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed(_("Keep the reason under %(max)d characters.", max=REASON_MAX), "reason")
+    return reason
+
+
+def audit(
+    session: Session,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int,
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> ModerationAction:
+    entry = ModerationAction(
+        actor_id=actor.id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        before=json.dumps(before or {}, default=str, ensure_ascii=False),
+        after=json.dumps(after or {}, default=str, ensure_ascii=False),
+        created_at=utcnow(),
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[ModerationAction]
+    next_before: int | None
+
+
+def audit_log(
+    session: Session,
+    action: str | None = None,
+    actor: str | None = None,
+    target_type: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> AuditPage:
+    query = select(ModerationAction).options(joinedload(ModerationAction.actor))
+    if action:
+        query = query.where(ModerationAction.action == action)
+    if target_type:
+        query = query.where(ModerationAction.target_type == target_type)
+    if actor:
+        actor_id = session.scalar(select(User.id).where(User.username_key == actor.lower()))
+        if actor_id is None:
+            return AuditPage([], None)
+        query = query.where(ModerationAction.actor_id == actor_id)
+    if before:
+        query = query.where(ModerationAction.id < before)
+    entries = list(session.scalars(query.order_by(ModerationAction.id.desc()).limit(limit + 1)))
+    return AuditPage(entries[:limit], entries[limit - 1].id if len(entries) > limit else None)
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(session.scalars(select(ModerationAction.action).distinct().order_by(ModerationAction.action)))
