@@ -7,26 +7,20 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext
 
-from config import INSTANCE_DIR, Config, ProductionConfig, config_for
+from config import Config, settings_for
 
 
 def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Flask:
-    """Build an Agora app. `config` is an environment name, a settings class, or overrides (tests)."""
+    """Build an Agora app. `config` is an environment name, a settings class, or overrides (tests); the
+    environment is read now, not when config.py was imported."""
+    settings = settings_for(config)
     app = Flask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
-        instance_path=str(INSTANCE_DIR),
+        instance_path=str(settings["INSTANCE_DIR"]),
     )
-    overrides: dict[str, Any] = {}
-    if isinstance(config, dict):
-        overrides = config
-        config = overrides.pop("ENV_NAME", "testing")
-    settings = config if isinstance(config, type) else config_for(config)
-    if issubclass(settings, ProductionConfig):
-        settings.check()
-    app.config.from_object(settings)
-    app.config.update(overrides)
+    app.config.update(settings)
 
     register_extensions(app)
     register_blueprints(app)
