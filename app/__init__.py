@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
     from app.web import register_web, select_locale
 
     db.init_app(app)
-    passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    passwords.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.

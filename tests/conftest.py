@@ -101,7 +101,9 @@ def session(app: Flask) -> Iterator[Session]:
     # No app context stays pushed: requests made during the test must each get their own, as in production.
     with app.app_context():
         engine = db.engine
-    session = Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    session = Session(
+        bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, info={"app": app}
+    )
     yield session
     session.close()
 
