@@ -125,6 +125,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """Each domain's commands, from its cli.py."""
+    from app.accounts import cli as accounts_cli
     from app.cli import register_cli
+    from app.demo import cli as demo_cli
+    from app.escalation import cli as escalation_cli
+    from app.notifications import cli as notifications_cli
+    from app.ops import cli as ops_cli
+    from app.reputation import cli as reputation_cli
 
-    register_cli(app)
+    for module in (accounts_cli, reputation_cli, escalation_cli, notifications_cli, demo_cli, ops_cli):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
+    register_cli(app)  # the search group, until it moves to app/search/cli.py

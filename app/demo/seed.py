@@ -1,4 +1,4 @@
-"""Loads the demo community from app/demo_data.py through the same services a member uses."""
+"""Loads the demo community from app/demo/data.py through the same services a member uses."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.auth.roles import Role
 from app.db import utcnow
-from app.demo_data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
+from app.demo.data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
 from app.forum import activity
 from app.forum import service as forum
 from app.forum.models import Answer, Board, Question, Revision
@@ -130,7 +130,7 @@ def _open_a_case(session: Session, users: dict[str, User]) -> None:
         "Hello! I can see your account. Could you confirm the last four digits of the card used?",
     )
     escalation.post_message(
-        session, moderator, case.id, "Member has posted about billing before; be thorough.", internal=True
+        session, staff, case.id, "Member has posted about billing before; be thorough.", internal=True
     )
 
 
