@@ -97,6 +97,7 @@ def test_moderator_escalates_and_withdraws(session, people):
         escalation.escalate(session, moderator, question.id, draft)
 
 
+@pytest.mark.in_transaction
 def test_escalation_refusals(session, people):
     _board, customer, _stranger, moderator, _staff, _staff2, question = people
     with pytest.raises(PermissionDenied):
@@ -116,6 +117,7 @@ def test_escalation_refusals(session, people):
         escalation.escalate(session, moderator, question.id, escalation.EscalationDraft("billing"), answer_id=other.id)
 
 
+@pytest.mark.in_transaction
 def test_customer_asks_for_private_help_on_their_own_question(session, people):
     _board, customer, stranger, _mod, _staff, _staff2, question = people
     with pytest.raises(PermissionDenied):
@@ -168,6 +170,7 @@ def test_staff_reply_starts_the_case_and_sets_first_response(session, people, ca
     assert kinds == ["case_opened", "case_reply"]
 
 
+@pytest.mark.in_transaction
 def test_internal_notes_are_for_staff_only_by_default(session, people, case):
     _board, customer, _stranger, moderator, staff, _staff2, _question = people
     for outsider in (customer, moderator):  # moderators are often volunteer members
@@ -199,6 +202,7 @@ def test_moderators_who_are_employees_read_cases_and_write_notes(app, session, p
     assert [m.body_source for m in escalation.messages_for(session, customer, case)] == ["Refund approved."]
 
 
+@pytest.mark.in_transaction
 def test_strangers_get_not_found_for_a_case(session, people, case):
     _board, _customer, stranger, *_ = people
     for call in (
@@ -210,6 +214,7 @@ def test_strangers_get_not_found_for_a_case(session, people, case):
             call()
 
 
+@pytest.mark.in_transaction
 def test_the_full_workflow_and_illegal_moves(session, people, case):
     _board, customer, _stranger, moderator, staff, _staff2, question = people
     with pytest.raises(InvalidTransition):
@@ -249,6 +254,7 @@ def test_the_full_workflow_and_illegal_moves(session, people, case):
     assert actions[0] == "case_opened" and "case_resolution_published" in actions and actions[-1] == "case_close"
 
 
+@pytest.mark.in_transaction
 def test_customer_reopen_window(session, people, case):
     _board, customer, _stranger, _mod, staff, _staff2, _question = people
     escalation.transition(session, staff, case.id, "resolve")
@@ -265,6 +271,7 @@ def test_customer_reopen_window(session, people, case):
     session.commit()
 
 
+@pytest.mark.in_transaction
 def test_assignment_and_bulk_assignment(session, people, case):
     _board, customer, _stranger, moderator, staff, staff2, _question = people
     with pytest.raises(PermissionDenied):
