@@ -1,40 +1,62 @@
-"""Settings for Agora: one class per environment, every value from the environment with a safe default."""
+"""Settings for Agora: one class per environment, read from the environment when an app is built, never on import."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("AGORA_INSTANCE_DIR", BASE_DIR / "instance"))
 
 # A key that is only good for development; production refuses to start with it.
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker, refused in production
 
+LANGUAGES = {
+    "en": "English",
+    "el": "Ελληνικά",
+    "pl": "Polski",
+    "sq": "Shqip",
+    "he": "עברית",
+}
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+class Env:
+    """Typed reads from an environment mapping (os.environ unless a test passes its own)."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str, default: str) -> str:
+        return self.environ.get(name, default)
+
+    def integer(self, name: str, default: int) -> int:
+        return int(self.environ.get(name, str(default)))
+
+    def number(self, name: str, default: float) -> float:
+        return float(self.environ.get(name, str(default)))
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.environ.get(name)
+        if value is None:
+            return default
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_dir(env: Env) -> Path:
+    """Where the SQLite database and the search index live unless configured otherwise."""
+    return Path(env.text("AGORA_INSTANCE_DIR", str(BASE_DIR / "instance")))
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'agora.db'}")
-    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
-    # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several app servers).
-    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
-    SQL_ECHO = _bool("SQL_ECHO", False)
+    """Settings shared by every environment. Class attributes are fixed; `read` takes the rest from the
+    environment each time settings are built, so a variable set after this module was imported still counts."""
 
     # Sessions and cookies: HttpOnly and SameSite=Lax everywhere, Secure in production.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
 
     WTF_CSRF_ENABLED = True
@@ -45,50 +67,69 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES: ClassVar[dict[str, str]] = {
-        "en": "English",
-        "el": "Ελληνικά",
-        "pl": "Polski",
-        "sq": "Shqip",
-        "he": "עברית",
-    }
     RTL_LANGUAGES = frozenset({"he", "ar", "fa", "ur"})
-
-    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
-    # Failed sign-ins per account (from any address), then a wait that doubles per failure up to a cap.
-    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
-    LOGIN_ACCOUNT_DELAY = int(os.environ.get("LOGIN_ACCOUNT_DELAY", "60"))
-    LOGIN_ACCOUNT_MAX_DELAY = int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY", "900"))
-    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
-    POST_RATE_LIMIT = os.environ.get("POST_RATE_LIMIT", "10 per minute;100 per day")
-    # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
-    NEW_ACCOUNT_POST_RATE_LIMIT = os.environ.get("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day")
-    FLAG_RATE_LIMIT = os.environ.get("FLAG_RATE_LIMIT", "10 per hour")
-    NEW_ACCOUNT_FLAG_RATE_LIMIT = os.environ.get("NEW_ACCOUNT_FLAG_RATE_LIMIT", "3 per hour")
-
-    # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
-    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
-    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", "65536"))
-
     PAGE_SIZE = 20
 
-    # Absolute links in e-mail and feeds.
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
-    # E-mail: with no MAIL_SERVER, mail is kept in the email_messages table and the log.
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
-    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
-    MAIL_FROM = os.environ.get("MAIL_FROM", "Nimbus Community <community@example.com>")
-    # Moderators see that a private case exists, its status and public note; only when they are the company's
-    # employees may they read its conversation and internal notes (many communities' moderators are volunteers).
-    CASE_CONTENT_FOR_MODERATORS = _bool("CASE_CONTENT_FOR_MODERATORS", False)
-    # What one support ticket costs the company, for the deflection estimate on the insights page.
-    TICKET_COST = float(os.environ.get("TICKET_COST", "12.0"))
+    @classmethod
+    def build(cls, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Every setting of this environment, from `environ` (default: os.environ) as it is now."""
+        env = Env(os.environ if environ is None else environ)
+        fixed = {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
+        return {**fixed, **cls.read(env)}
+
+    @classmethod
+    def read(cls, env: Env) -> dict[str, Any]:
+        instance = instance_dir(env)
+        secure_cookies = env.flag("SESSION_COOKIE_SECURE", False)
+        return {
+            "INSTANCE_DIR": str(instance),
+            "SECRET_KEY": env.text("SECRET_KEY", DEV_SECRET_KEY),
+            "DATABASE_URL": env.text("DATABASE_URL", f"sqlite:///{instance / 'agora.db'}"),
+            "SEARCH_INDEX_DIR": env.text("SEARCH_INDEX_DIR", str(instance / "search-index")),
+            # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
+            # app servers).
+            "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
+            "SQL_ECHO": env.flag("SQL_ECHO", False),
+            "SESSION_COOKIE_SECURE": secure_cookies,
+            "REMEMBER_COOKIE_SECURE": secure_cookies,
+            "LANGUAGES": dict(LANGUAGES),
+            "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
+            "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
+            "LOGIN_RATE_LIMIT": env.text("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+            # Failed sign-ins per account (from any address), then a wait that doubles per failure up to a cap.
+            "LOGIN_ACCOUNT_RATE_LIMIT": env.text("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
+            "LOGIN_ACCOUNT_DELAY": env.integer("LOGIN_ACCOUNT_DELAY", 60),
+            "LOGIN_ACCOUNT_MAX_DELAY": env.integer("LOGIN_ACCOUNT_MAX_DELAY", 900),
+            "REGISTER_RATE_LIMIT": env.text("REGISTER_RATE_LIMIT", "5 per hour"),
+            "POST_RATE_LIMIT": env.text("POST_RATE_LIMIT", "10 per minute;100 per day"),
+            # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
+            "NEW_ACCOUNT_POST_RATE_LIMIT": env.text("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day"),
+            "FLAG_RATE_LIMIT": env.text("FLAG_RATE_LIMIT", "10 per hour"),
+            "NEW_ACCOUNT_FLAG_RATE_LIMIT": env.text("NEW_ACCOUNT_FLAG_RATE_LIMIT", "3 per hour"),
+            # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
+            "ARGON2_TIME_COST": env.integer("ARGON2_TIME_COST", 3),
+            "ARGON2_MEMORY_COST": env.integer("ARGON2_MEMORY_COST", 65536),
+            # Absolute links in e-mail and feeds.
+            "PUBLIC_URL": env.text("PUBLIC_URL", "http://127.0.0.1:5000"),
+            # E-mail: with no MAIL_SERVER, mail is kept in the email_messages table and the log.
+            "MAIL_SERVER": env.text("MAIL_SERVER", ""),
+            "MAIL_PORT": env.integer("MAIL_PORT", 587),
+            "MAIL_USERNAME": env.text("MAIL_USERNAME", ""),
+            "MAIL_PASSWORD": env.text("MAIL_PASSWORD", ""),
+            "MAIL_USE_TLS": env.flag("MAIL_USE_TLS", True),
+            "MAIL_FROM": env.text("MAIL_FROM", "Nimbus Community <community@example.com>"),
+            # Moderators see that a private case exists, its status and public note; only when they are the
+            # company's employees may they read its conversation and internal notes (many communities'
+            # moderators are volunteers).
+            "CASE_CONTENT_FOR_MODERATORS": env.flag("CASE_CONTENT_FOR_MODERATORS", False),
+            # What one support ticket costs the company, for the deflection estimate on the insights page.
+            "TICKET_COST": env.number("TICKET_COST", 12.0),
+        }
+
+    @classmethod
+    def check(cls, settings: Mapping[str, Any]) -> None:
+        """Refuse settings this environment must not run with (nothing, except in production)."""
 
 
 class DevelopmentConfig(Config):
@@ -97,26 +138,38 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret"  # noqa: S105 - tests only
-    DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    RATELIMIT_ENABLED = False
-    # Still Argon2id, just cheap enough that a test suite can create hundreds of accounts.
-    ARGON2_TIME_COST = 1
-    ARGON2_MEMORY_COST = 8 * 1024
     SERVER_NAME = None
+
+    @classmethod
+    def read(cls, env: Env) -> dict[str, Any]:
+        return {
+            **super().read(env),
+            "SECRET_KEY": "testing-secret",
+            "DATABASE_URL": env.text("TEST_DATABASE_URL", "sqlite://"),
+            "RATELIMIT_ENABLED": False,
+            # Still Argon2id, just cheap enough that a test suite can create hundreds of accounts.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8 * 1024,
+        }
 
 
 class ProductionConfig(Config):
-    # Browsers remember to use HTTPS only (a year by default); 0 switches the header off.
-    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
     @classmethod
-    def check(cls) -> None:
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == DEV_SECRET_KEY or len(key) < 32:
+    def read(cls, env: Env) -> dict[str, Any]:
+        return {
+            **super().read(env),
+            # Browsers remember to use HTTPS only (a year by default); 0 switches the header off.
+            "HSTS_MAX_AGE": env.integer("HSTS_MAX_AGE", 365 * 24 * 3600),
+            "SESSION_COOKIE_SECURE": True,
+            "REMEMBER_COOKIE_SECURE": True,
+        }
+
+    @classmethod
+    def check(cls, settings: Mapping[str, Any]) -> None:
+        key = settings.get("SECRET_KEY") or ""
+        if key == DEV_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
@@ -130,10 +183,29 @@ CONFIGS: dict[str, type[Config]] = {
 }
 
 
-def config_for(name: str | None = None) -> type[Config]:
+def config_class(name: str | None = None) -> type[Config]:
     """The settings class for `name`, or for AGORA_ENV (default: development)."""
     name = name or os.environ.get("AGORA_ENV", "development")
     try:
         return CONFIGS[name]
     except KeyError:
         raise RuntimeError(f"Unknown AGORA_ENV {name!r}; use one of {', '.join(CONFIGS)}") from None
+
+
+def config_for(name: str | None = None) -> dict[str, Any]:
+    """The settings of environment `name` (or AGORA_ENV), read from os.environ now."""
+    return config_class(name).build()
+
+
+def settings_for(config: str | type[Config] | Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What create_app() is given, as settings: an environment name, a settings class, or overrides of an
+    environment's settings (its name under ENV_NAME, "testing" by default). Checked after the overrides,
+    so what is refused is what the app would run with."""
+    overrides: dict[str, Any] = {}
+    if isinstance(config, Mapping):
+        overrides = dict(config)
+        config = overrides.pop("ENV_NAME", "testing")
+    settings_class = config if isinstance(config, type) else config_class(config)
+    settings = {**settings_class.build(), **overrides}
+    settings_class.check(settings)
+    return settings

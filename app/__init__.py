@@ -7,26 +7,20 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext
 
-from config import INSTANCE_DIR, Config, ProductionConfig, config_for
+from config import Config, settings_for
 
 
 def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Flask:
-    """Build an Agora app. `config` is an environment name, a settings class, or overrides (tests)."""
+    """Build an Agora app. `config` is an environment name, a settings class, or overrides (tests); the
+    environment is read now, not when config.py was imported."""
+    settings = settings_for(config)
     app = Flask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
-        instance_path=str(INSTANCE_DIR),
+        instance_path=str(settings["INSTANCE_DIR"]),
     )
-    overrides: dict[str, Any] = {}
-    if isinstance(config, dict):
-        overrides = config
-        config = overrides.pop("ENV_NAME", "testing")
-    settings = config if isinstance(config, type) else config_for(config)
-    if issubclass(settings, ProductionConfig):
-        settings.check()
-    app.config.from_object(settings)
-    app.config.update(overrides)
+    app.config.update(settings)
 
     register_extensions(app)
     register_blueprints(app)
@@ -85,7 +79,7 @@ def register_extensions(app: Flask) -> None:
     from app.web import register_web, select_locale
 
     db.init_app(app)
-    passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    passwords.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.
@@ -135,6 +129,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """Each domain's commands, from its cli.py."""
+    from app.accounts import cli as accounts_cli
     from app.cli import register_cli
+    from app.demo import cli as demo_cli
+    from app.escalation import cli as escalation_cli
+    from app.notifications import cli as notifications_cli
+    from app.ops import cli as ops_cli
+    from app.reputation import cli as reputation_cli
 
-    register_cli(app)
+    for module in (accounts_cli, reputation_cli, escalation_cli, notifications_cli, demo_cli, ops_cli):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
+    register_cli(app)  # the search group, until it moves to app/search/cli.py

@@ -139,9 +139,10 @@ class Database:
             g.db_session = self.new_session(write=write)
         return g.db_session
 
-    def commit(self) -> None:
-        """Commit the request's work, then run the after-commit hooks (search outbox, ...) with its flags."""
-        session = self.session()
+    def commit(self, session: Session | None = None) -> None:
+        """Commit the request's work (or a CLI command's `scope()` session), then run the after-commit hooks
+        (search outbox, mail) with the flags that work set: one path for every write, whatever its edge."""
+        session = session if session is not None else self.session()
         flags = dict(session.info)
         session.commit()
         session.info.clear()

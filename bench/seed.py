@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from app.content import RENDER_VERSION, slugify
 from app.db import Base
-from app.demo_data import BOARDS
+from app.demo.data import BOARDS
 from app.models import import_all_models
 
 Log = Callable[[str], None]

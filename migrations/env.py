@@ -26,7 +26,7 @@ def database_url() -> str:
         return url
     from config import config_for
 
-    return config_for(os.environ.get("AGORA_ENV")).DATABASE_URL
+    return config_for(os.environ.get("AGORA_ENV"))["DATABASE_URL"]
 
 
 def run_migrations(connection: Connection) -> None:

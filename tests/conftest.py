@@ -95,15 +95,41 @@ def app(tmp_path: Path, postgres_schema: str | None) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def session(app: Flask) -> Iterator[Session]:
+def session(app: Flask, request: pytest.FixtureRequest) -> Iterator[Session]:
     """A session for arranging and checking data, in autocommit mode: it never holds a lock or an old
-    snapshot between the test's requests, so every read sees what the app committed."""
+    snapshot between the test's requests, so every read sees what the app committed.
+
+    A test marked `in_transaction` (service tests that make no requests) gets `tx_session` instead."""
+    if request.node.get_closest_marker("in_transaction"):
+        yield request.getfixturevalue("tx_session")
+        return
     # No app context stays pushed: requests made during the test must each get their own, as in production.
     with app.app_context():
         engine = db.engine
-    session = Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    session = Session(
+        bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, info={"app": app}
+    )
     yield session
     session.close()
+
+
+@pytest.fixture
+def tx_session(app: Flask) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back when the test ends. Its commit() releases a
+    savepoint and its rollback() undoes the work since the last one, as at the edge: so a service that
+    wrote and then refused leaves nothing once the test rolls back (in autocommit, rollback() does nothing).
+    Other connections never see its work: use it for tests that make no requests."""
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, info={"app": app}
+    )
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

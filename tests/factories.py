@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import AbstractContextManager, nullcontext
 
+from flask import has_app_context
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
@@ -15,12 +17,22 @@ PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
+def in_app_of(session: Session) -> AbstractContextManager[object]:
+    """The app context of the app whose database `session` uses (the `session` fixture records it), so a
+    service hashes passwords with that app's costs; nothing when a context is already pushed."""
+    app = session.info.get("app")
+    return app.app_context() if app is not None and not has_app_context() else nullcontext()
+
+
 def make_user(session: Session, username: str | None = None, role: str = "member", **fields) -> User:
     n = next(_counter)
     username = username or f"user{n}"
-    user = accounts.register(
-        session, accounts.Registration(username, fields.pop("email", f"{username}@example.com"), PASSWORD), role=role
-    )
+    with in_app_of(session):
+        user = accounts.register(
+            session,
+            accounts.Registration(username, fields.pop("email", f"{username}@example.com"), PASSWORD),
+            role=role,
+        )
     for name, value in fields.items():
         setattr(user, name, value)
     session.commit()

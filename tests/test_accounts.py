@@ -138,3 +138,23 @@ def test_profiles_are_public_and_unknown_ones_are_404(client, session) -> None:
     response = client.get("/users/ghost")
     assert response.status_code == 404
     assert "No member has that name." in response.get_data(as_text=True)
+
+
+def test_each_app_hashes_with_its_own_argon2_costs(tmp_path, postgres_schema) -> None:
+    from app.accounts import service as accounts
+    from app.db import db
+    from tests.conftest import make_app
+
+    for name in ("cheap", "dearer"):
+        (tmp_path / name).mkdir()
+    cheap = make_app(tmp_path / "cheap", postgres_schema, ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=8 * 1024)
+    dearer = make_app(tmp_path / "dearer", postgres_schema, ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=16 * 1024)
+    hashes = {}
+    for name, app in (("cheap", cheap), ("dearer", dearer)):  # `dearer` was created last, and must not win
+        with app.app_context(), db.scope() as session:
+            user = accounts.register(session, accounts.Registration(f"{name}_one", f"{name}@example.com", PASSWORD))
+            hashes[name] = user.password_hash
+            assert accounts.authenticate(session, f"{name}_one", PASSWORD) is user
+        with app.app_context():
+            db.engine.dispose()
+    assert "$m=8192,t=1," in hashes["cheap"] and "$m=16384,t=2," in hashes["dearer"]

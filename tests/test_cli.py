@@ -1,12 +1,13 @@
-"""The command-line tasks: create-admin, set-role, seed-demo."""
+"""The command-line tasks: create-admin, set-role, seed-demo, and their commits through db.commit()."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.demo_data import QUESTIONS, USERS
+from app.demo.data import QUESTIONS, USERS
 from app.forum.models import Answer, Board, Question
+from app.search.models import SearchOutbox
 from tests.factories import make_user
 
 
@@ -67,3 +68,14 @@ def test_demo_content_covers_the_demo_languages(app, session, client):
     unanswered = session.scalar(select(func.count()).select_from(Question).where(Question.answer_count == 0))
     assert 0 < unanswered < len(QUESTIONS)
     assert client.get("/").status_code == 200
+
+
+def test_seed_demo_commits_through_the_after_commit_hooks(app, session):
+    seen: list[dict] = []
+    app.extensions["agora_after_commit"].append(seen.append)  # runs after the search hook
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert seen and seen[0].get("search_dirty")  # the command committed through db.commit(session)
+    assert session.scalar(select(func.count()).select_from(SearchOutbox)) == 0  # so the hook drained it
+    search_status = app.test_cli_runner().invoke(args=["search", "status"]).output
+    assert "pending outbox:    0" in search_status and "The index is behind" not in search_status

@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 
 from app.accounts.models import User
 from app.db import db
+from app.errors import ValidationFailed
 from app.forum.models import Board
 from tests.conftest import POSTGRES_URL
 from tests.factories import make_board, make_user
@@ -142,3 +143,41 @@ def test_only_lost_races_are_run_again(app):
     with app.test_request_context("/anything", method="POST"), pytest.raises(ValueError):
         db.retrying(view)()
     assert calls == [1]
+
+
+def _open_board_then_refuse(session, slug: str) -> None:
+    """A service that writes (and flushes) before it refuses: only the edge's rollback may undo it."""
+    session.add(Board(slug=slug, name="Half made", description="", position=1))
+    session.flush()
+    raise ValidationFailed("refused after writing")
+
+
+def _boards(session) -> list[str]:
+    return list(session.scalars(select(Board.slug)))
+
+
+def test_tx_session_undoes_what_a_refused_service_wrote(app, tx_session):
+    make_board(tx_session, "kept")  # arranged and committed (to a savepoint), as tests do
+    with pytest.raises(ValidationFailed):
+        _open_board_then_refuse(tx_session, "half-made")
+    tx_session.rollback()  # what the edge does when a service refuses
+    assert _boards(tx_session) == ["kept"]
+
+
+def test_tx_session_leaves_nothing_once_the_test_ends(app, tx_session):
+    make_board(tx_session, "inside")
+    with app.app_context(), db.scope(write=False) as other:
+        assert _boards(other) == []  # nothing outside the transaction, which the fixture rolls back
+
+
+def test_in_autocommit_a_refused_services_write_stays(session):
+    """Why refusal tests run `in_transaction`: here rollback() has nothing to undo."""
+    with pytest.raises(ValidationFailed):
+        _open_board_then_refuse(session, "half-made")
+    session.rollback()
+    assert _boards(session) == ["half-made"]
+
+
+@pytest.mark.in_transaction
+def test_a_test_marked_in_transaction_gets_tx_session(session):
+    assert session.get_bind().in_transaction()

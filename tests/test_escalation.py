@@ -139,6 +139,7 @@ def test_moderator_escalates_and_withdraws(session, cast):
         escalation.escalate(session, cast.moderator, cast.question.id, draft)
 
 
+@pytest.mark.in_transaction
 def test_escalation_refusals(session, cast):
     with pytest.raises(PermissionDenied):
         escalation.escalate(session, cast.customer, cast.question.id, escalation.EscalationDraft("billing"))
@@ -161,6 +162,7 @@ def test_escalation_refusals(session, cast):
         )
 
 
+@pytest.mark.in_transaction
 def test_customer_asks_for_private_help_on_their_own_question(session, cast):
     with pytest.raises(PermissionDenied):
         escalation.request_private_help(
@@ -209,6 +211,7 @@ def test_staff_reply_starts_the_case_and_sets_first_response(session, cast, case
     assert kinds == ["case_opened", "case_reply"]
 
 
+@pytest.mark.in_transaction
 def test_internal_notes_are_for_staff_only_by_default(session, cast, case):
     for outsider in (cast.customer, cast.moderator):  # moderators are often volunteer members
         with pytest.raises(PermissionDenied):
@@ -238,6 +241,7 @@ def test_moderators_who_are_employees_read_cases_and_write_notes(app, session, c
     assert [m.body_source for m in escalation.messages_for(session, cast.customer, case)] == ["Refund approved."]
 
 
+@pytest.mark.in_transaction
 def test_strangers_get_not_found_for_a_case(session, cast, case):
     for call in (
         lambda: escalation.access_case(session, cast.stranger, case.id),
@@ -248,6 +252,7 @@ def test_strangers_get_not_found_for_a_case(session, cast, case):
             call()
 
 
+@pytest.mark.in_transaction
 def test_the_full_workflow_and_illegal_moves(session, cast, case):
     with pytest.raises(InvalidTransition):
         escalation.transition(session, cast.staff, case.id, "close")  # new cases can't be closed
@@ -288,6 +293,7 @@ def test_the_full_workflow_and_illegal_moves(session, cast, case):
     assert actions[0] == "case_opened" and "case_resolution_published" in actions and actions[-1] == "case_close"
 
 
+@pytest.mark.in_transaction
 def test_customer_reopen_window(session, cast, case):
     escalation.transition(session, cast.staff, case.id, "resolve")
     session.commit()
@@ -303,6 +309,7 @@ def test_customer_reopen_window(session, cast, case):
     session.commit()
 
 
+@pytest.mark.in_transaction
 def test_assignment_and_bulk_assignment(session, cast, case):
     with pytest.raises(PermissionDenied):
         escalation.assign(session, cast.moderator, case.id, "nina")

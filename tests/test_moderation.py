@@ -35,6 +35,7 @@ def actions(session) -> list[str]:
 # --- flags --------------------------------------------------------------------------------------
 
 
+@pytest.mark.in_transaction
 def test_flagging_twice_hidden_missing_and_own_posts_is_refused(session, world):
     _board, asker, helper, _mod, _question, answer = world
     moderation.flag_post(session, asker, "answer", answer.id, "spam")
@@ -107,6 +108,7 @@ def test_queue_groups_by_post_and_puts_urgent_first(session, world):
     assert set(session.scalars(select(Flag.status).where(Flag.answer_id == answer.id))) == {"actioned"}
 
 
+@pytest.mark.in_transaction
 def test_dismissing_without_pending_flags_is_a_conflict(session, world):
     with pytest.raises(Conflict):
         moderation.dismiss_flags(session, world[3], "answer", world[5].id)
@@ -147,6 +149,7 @@ def test_hide_and_restore_keep_counters_points_and_audit(session, world):
     assert session.scalar(select(PointEvent).where(PointEvent.reason == "post_hidden")) is not None
 
 
+@pytest.mark.in_transaction
 def test_plain_members_cannot_moderate(session, world):
     _board, asker, _helper, _mod, question, answer = world
     calls = [
@@ -168,6 +171,7 @@ def test_plain_members_cannot_moderate(session, world):
 # --- thread actions -----------------------------------------------------------------------------
 
 
+@pytest.mark.in_transaction
 def test_lock_pin_and_their_conflicts(session, world):
     _board, _asker, helper, moderator, question, _answer = world
     moderation.set_thread_state(session, moderator, question.id, "locked", True, "Resolved, closing")
@@ -188,6 +192,7 @@ def test_lock_pin_and_their_conflicts(session, world):
     assert actions(session) == ["thread_locked", "thread_pinned"]
 
 
+@pytest.mark.in_transaction
 def test_move_to_a_missing_or_the_same_board_is_refused(session, world):
     board, _asker, _helper, moderator, question, _answer = world
     with pytest.raises(NotFound):
@@ -202,6 +207,7 @@ def test_move_to_a_missing_or_the_same_board_is_refused(session, world):
     assert (board.question_count, other.question_count) == (0, 1)
 
 
+@pytest.mark.in_transaction
 def test_duplicates_refuse_self_missing_and_cycles(session, world):
     board, asker, _helper, moderator, question, _answer = world
     second = make_question(session, asker, board, title="Battery drains at night again")
@@ -245,6 +251,7 @@ def test_merging_moves_the_duplicates_answers_to_the_original(session, world):
 # --- suspensions --------------------------------------------------------------------------------
 
 
+@pytest.mark.in_transaction
 def test_suspensions_and_who_may_suspend_whom(session, world):
     _board, _asker, helper, moderator, question, _answer = world
     admin = make_user(session, "root", role="admin")

@@ -88,6 +88,7 @@ def test_kudo_gives_points_and_withdrawal_reverses_them(session, thread):
         ("other", "hidden", NotFound),
     ],
 )
+@pytest.mark.in_transaction
 def test_bad_kudos_are_refused(session, thread, who, kind, error):
     _asker, helper, other, _question, answer = thread
     user = {"helper": helper, "other": other}[who]
@@ -103,6 +104,7 @@ def test_bad_kudos_are_refused(session, thread, who, kind, error):
     session.rollback()
 
 
+@pytest.mark.in_transaction
 def test_withdrawing_a_kudo_never_given_is_a_conflict(session, thread):
     with pytest.raises(Conflict):
         reputation.withdraw_kudo(session, thread[2], "answer", thread[4].id)
@@ -170,6 +172,7 @@ def test_changing_the_solution_moves_the_points(session, thread):
     assert reputation.verify(session) == []
 
 
+@pytest.mark.in_transaction
 def test_bad_acceptances_are_refused(session, thread):
     asker, helper, other, question, answer = thread
     with pytest.raises(PermissionDenied):

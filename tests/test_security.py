@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from config import ProductionConfig
+from app.db import db
 from tests.factories import make_board, make_question, make_user
 
 EXPECTED_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -49,13 +49,33 @@ def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
             create_app("production")
 
 
-def test_production_cookies_are_secure(monkeypatch):
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("AGORA_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert ProductionConfig.SESSION_COOKIE_SECURE
+    response = app.test_client().get("/register")  # the form's CSRF token starts a session
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "; Secure" in cookie and "; HttpOnly" in cookie, cookie
+
+
+def test_the_environment_is_read_when_the_app_is_built_not_when_config_is_imported(monkeypatch, tmp_path):
+    import config
+
+    assert config.settings_for  # imported long before the variables below are set
+    url = f"sqlite:///{tmp_path / 'chosen.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("AGORA_INSTANCE_DIR", str(tmp_path / "instance"))
+    app = create_app("development")
+    assert app.config["DATABASE_URL"] == url
+    assert app.instance_path == str(tmp_path / "instance")
+    assert app.config["SEARCH_INDEX_DIR"] == str(tmp_path / "instance" / "search-index")
+    with app.app_context():
+        assert db.engine.url.render_as_string() == url
+        db.engine.dispose()
 
 
 def test_private_pages_are_never_stored_by_a_cache(client, session, login_as):
@@ -114,7 +134,6 @@ def test_sign_in_is_rate_limited(tmp_path, postgres_schema):
 
 
 def test_posting_is_rate_limited_and_the_text_is_not_lost(tmp_path, postgres_schema):
-    from app.db import db
     from tests.conftest import Client, make_app, sign_in
 
     app = make_app(

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.auth.roles import ROLES, Role, role_check_sql  # noqa: F401 - ROLES kept importable from here
 from app.db import Base, UTCDateTime, utcnow
-
-ROLES = ("member", "moderator", "staff", "admin")
 
 USERNAME_MAX = 30
 EMAIL_MAX = 254
@@ -20,7 +19,7 @@ CLIENT_MAX = 120
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('member', 'moderator', 'staff', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(role_check_sql("role"), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))
@@ -31,7 +30,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    role: Mapped[str] = mapped_column(String(16), default="member")
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
     # Fast copies of the ledger sum and of accepted solutions; `flask points verify` checks them.
     points: Mapped[int] = mapped_column(Integer, default=0)
     solution_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

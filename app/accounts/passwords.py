@@ -1,39 +1,70 @@
-"""Password hashing with Argon2id (argon2-cffi), with costs from the settings."""
+"""Password hashing with Argon2id (argon2-cffi): each app's own hasher, with the costs from its settings."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, has_app_context
 
-_hasher = PasswordHasher(type=Type.ID)
+EXTENSION = "agora_passwords"
 
 
-def configure(time_cost: int, memory_cost: int) -> None:
-    global _hasher
-    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, type=Type.ID)
+class Passwords:
+    """One app's hasher, and the dummy hash that makes a sign-in for an unknown name cost as much."""
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+        self._dummy_hash: str | None = None
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.hasher.check_needs_rehash(password_hash)
+
+    def burn_time(self, password: str) -> None:
+        """Verify against a hash of this hasher's cost, as if an account had matched."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash("not-a-real-password")
+        self.verify(self._dummy_hash, password)
+
+
+# Outside any app (a script, a unit test without one) the library's defaults: never cheaper than production.
+_DEFAULT = Passwords(PasswordHasher(type=Type.ID))
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Passwords(
+        PasswordHasher(
+            time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST"], type=Type.ID
+        )
+    )
+
+
+def current() -> Passwords:
+    """The current app's hasher (so two apps in one process each keep their own costs)."""
+    if has_app_context():
+        return current_app.extensions[EXTENSION]
+    return _DEFAULT
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return current().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return current().verify(password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
-
-
-# Verified against when no account matches, so a wrong username costs as long as a wrong password.
-_DUMMY_HASH: str | None = None
+    return current().needs_rehash(password_hash)
 
 
 def burn_time(password: str) -> None:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = _hasher.hash("not-a-real-password")
-    verify_password(_DUMMY_HASH, password)
+    current().burn_time(password)

@@ -10,8 +10,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from app.auth.permissions import role_at_least
-
-LEVELS = ("visitor", "member", "moderator", "staff", "admin")
+from app.auth.roles import LEVELS, VISITOR, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,13 +25,13 @@ def access(level: str, *, owner: bool = False) -> Callable[[F], F]:
         raise ValueError(f"unknown access level {level!r}")
 
     def decorate(view: F) -> F:
-        if level == "visitor":
+        if level == VISITOR:
             wrapped = view
         else:
 
             @wraps(view)
             def checked(*args: Any, **kwargs: Any) -> Any:
-                if level != "member" and not role_at_least(current_user, level):
+                if level != Role.MEMBER and not role_at_least(current_user, level):
                     abort(403)
                 return view(*args, **kwargs)
 

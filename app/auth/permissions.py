@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from app.auth.roles import ROLE_RANK, Role
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.reputation import rules
-
-ROLE_RANK = {"member": 1, "moderator": 2, "staff": 3, "admin": 4}
 
 
 def role_at_least(user: Any, role: str) -> bool:
@@ -20,12 +19,12 @@ def role_at_least(user: Any, role: str) -> bool:
 
 
 def is_member(user: Any) -> bool:
-    return role_at_least(user, "member")
+    return role_at_least(user, Role.MEMBER)
 
 
 def is_moderator(user: Any) -> bool:
     # Staff and admins can do everything a moderator can.
-    return role_at_least(user, "moderator")
+    return role_at_least(user, Role.MODERATOR)
 
 
 def is_active_member(user: Any) -> bool:
@@ -82,7 +81,7 @@ def _flag(user: Any, post: Any) -> bool:
 
 def is_staff(user: Any) -> bool:
     """Company staff (and admins): they work the private support cases."""
-    return role_at_least(user, "staff")
+    return role_at_least(user, Role.STAFF)
 
 
 def _view_question(user: Any, question: Any) -> bool:
@@ -130,7 +129,7 @@ def _private_help(user: Any, question: Any) -> bool:
 
 def _suspend(user: Any, target: Any) -> bool:
     """Moderators suspend members; nobody suspends an admin or someone of their own rank or above."""
-    if not is_moderator(user) or target is None or target.role == "admin":
+    if not is_moderator(user) or target is None or target.role == Role.ADMIN:
         return False
     return ROLE_RANK.get(target.role, 0) < ROLE_RANK[user.role]
 
@@ -169,7 +168,7 @@ RULES: dict[str, Any] = {
     "reply_to_case": _reply_to_case,
     "write_internal_note": _insider,
     "work_cases": lambda user, obj: is_staff(user),
-    "administer": lambda user, obj: role_at_least(user, "admin"),
+    "administer": lambda user, obj: role_at_least(user, Role.ADMIN),
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
+from app.auth.roles import VISITOR
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
@@ -20,8 +22,8 @@ def is_private_page() -> bool:
     if current_user and current_user.is_authenticated:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
-    level = getattr(view, "access_level", "visitor")
-    return level != "visitor" or request.endpoint in PRIVATE_VISITOR_ENDPOINTS
+    level = getattr(view, "access_level", VISITOR)
+    return level != VISITOR or request.endpoint in PRIVATE_VISITOR_ENDPOINTS
 
 
 def register_headers(app: Flask) -> None:

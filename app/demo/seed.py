@@ -1,4 +1,4 @@
-"""Loads the demo community from app/demo_data.py through the same services a member uses."""
+"""Loads the demo community from app/demo/data.py through the same services a member uses."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.accounts.models import User
+from app.auth.roles import Role
 from app.db import utcnow
-from app.demo_data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
+from app.demo.data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
 from app.forum import activity
 from app.forum import service as forum
 from app.forum.models import Answer, Board, Question, Revision
@@ -63,7 +64,7 @@ def seed(session: Session) -> dict[str, int]:
 def _recognise(session: Session, users: dict[str, User], spec: dict, question: Question) -> None:
     """Kudos and accepted solutions, decided by the data's order so every seed is the same."""
     answers = list(session.scalars(select(Answer).where(Answer.question_id == question.id).order_by(Answer.id)))
-    members = [u for u in users.values() if u.role == "member"]
+    members = [u for u in users.values() if u.role == Role.MEMBER]
     for index, answer in enumerate(answers):
         fans = [m for m in members if m.id not in (answer.author_id, question.author_id)]
         for fan in fans[: (answer.id * 7 + index) % 4]:
@@ -87,7 +88,7 @@ def _backdate_members(session: Session) -> None:
 
 def _flag_a_few(session: Session, users: dict[str, User]) -> None:
     """Give the moderators something in their queue."""
-    members = [u for u in users.values() if u.role == "member"]
+    members = [u for u in users.values() if u.role == Role.MEMBER]
     answers = list(session.scalars(select(Answer).order_by(Answer.id).limit(12)))
     eligible = {m.id for m in members[2:]}  # members' answers, not by the two reporters
     targets = [a for a in answers if a.author_id in eligible][:2]
@@ -104,8 +105,8 @@ def _open_a_case(session: Session, users: dict[str, User]) -> None:
     """A billing question taken private, so the staff inbox and "My cases" have something to show."""
     from app.escalation import service as escalation
 
-    moderator = next(u for u in users.values() if u.role == "moderator")
-    staff = next(u for u in users.values() if u.role == "staff")
+    moderator = next(u for u in users.values() if u.role == Role.MODERATOR)
+    staff = next(u for u in users.values() if u.role == Role.STAFF)
     billing = session.scalars(
         select(Question)
         .join(Board, Board.id == Question.board_id)
@@ -128,7 +129,7 @@ def _open_a_case(session: Session, users: dict[str, User]) -> None:
         case.id,
         "Hello! I can see your account. Could you confirm the last four digits of the card used?",
     )
-    escalation.post_message(  # internal notes are for staff: moderators may be volunteer members
+    escalation.post_message(
         session, staff, case.id, "Member has posted about billing before; be thorough.", internal=True
     )
 

@@ -16,17 +16,9 @@ from app.db import utcnow
 from app.forum.models import Answer, Question
 from app.moderation.models import Flag, ModerationAction
 from tests import factories
-from tests import test_browser as tb
+from tests.browser.support import LiveServer, Pages, Screenshot, header_nav, sign_in
 
 pytestmark = pytest.mark.browser
-
-# The live server, the browser, console/CSP checks and screenshots: the fixtures of tests/test_browser.py.
-live_server = tb.live_server
-browser = tb.browser
-pages = tb.pages
-shoot = tb.shoot
-header_nav = tb.header_nav
-sign_in = tb.sign_in
 
 SPAM = "MEGA SALE!!! Nimbus chargers 90% off at cheap-chargers.example, use code SPAM90, hurry, limited stock!!!"
 HIDE_REASON = "Advertising for an unrelated shop."
@@ -44,7 +36,7 @@ class Cast:
     moderator_id: int
 
 
-def seed(live_server: tb.LiveServer) -> Cast:
+def seed(live_server: LiveServer) -> Cast:
     with live_server.session() as session:
         board = factories.make_board(session, slug="laptops", name="Laptops")
         asker = factories.make_user(session, "asker", display_name="Alex Asker")
@@ -92,7 +84,7 @@ def flag_spam_answer(page: Page, base: str, cast: Cast, choice: str, note: str =
 
 
 def test_moderator_works_the_queue_end_to_end(
-    live_server: tb.LiveServer, pages: tb.Pages, shoot: tb.Screenshot
+    live_server: LiveServer, pages: Pages, shoot: Screenshot
 ) -> None:
     base = live_server.url
     cast = seed(live_server)
@@ -276,7 +268,7 @@ def test_moderator_works_the_queue_end_to_end(
     assert HIDE_REASON not in visitor.content()
 
 
-def test_member_flags_a_question_from_its_flag_link(live_server: tb.LiveServer, pages: tb.Pages) -> None:
+def test_member_flags_a_question_from_its_flag_link(live_server: LiveServer, pages: Pages) -> None:
     """The Flag link under a question opens the flag form (it used to redirect back to the question)."""
     base = live_server.url
     cast = seed(live_server)

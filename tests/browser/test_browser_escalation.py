@@ -15,17 +15,9 @@ from app.escalation.models import Case, CaseMessage
 from app.forum.models import Board, Question
 from app.moderation.models import Flag
 from tests import factories
-from tests import test_browser as tb
+from tests.browser.support import LiveServer, Pages, Screenshot, header_nav, sign_in
 
 pytestmark = pytest.mark.browser
-
-# The live server, the browser, console/CSP checks and screenshots: the fixtures of tests/test_browser.py.
-live_server = tb.live_server
-browser = tb.browser
-pages = tb.pages
-shoot = tb.shoot
-header_nav = tb.header_nav
-sign_in = tb.sign_in
 
 TITLE = "I was charged twice for my November bill"
 CARD = "4111 1111 1111 1111"
@@ -51,7 +43,7 @@ class Cast:
     staff_id: int
 
 
-def seed(live_server: tb.LiveServer) -> Cast:
+def seed(live_server: LiveServer) -> Cast:
     with live_server.session() as session:
         board = factories.make_board(session, slug="billing-accounts", name="Billing & Accounts")
         customer = factories.make_user(session, "carla", display_name="Carla Customer")
@@ -71,7 +63,7 @@ def case_status(page: Page) -> Locator:
 
 
 def test_billing_question_escalated_worked_privately_and_resolved(
-    live_server: tb.LiveServer, pages: tb.Pages, shoot: tb.Screenshot
+    live_server: LiveServer, pages: Pages, shoot: Screenshot
 ) -> None:
     base = live_server.url
     cast = seed(live_server)

@@ -1,0 +1,1 @@
+"""Running the site: online backups (and their `flask backup` command)."""
