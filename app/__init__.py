@@ -33,7 +33,7 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
 
 
 def register_search(app: Flask) -> None:
-    """The search backend, drained after every commit that changed something searchable, and at start-up;
+    """The search backend, drained after every commit that changed something searchable and when a server starts;
     a lost or out-of-step index is noticed by the first search (or a failed write) and rebuilt in the background."""
     from app.search import service as search
     from app.search.recovery import Recovery
@@ -46,7 +46,25 @@ def register_search(app: Flask) -> None:
         lambda flags: search.drain_app(app) if flags.get("search_dirty") else None
     )
     if not app.testing:
-        search.drain_app(app)  # rows left by a crash between commit and indexing
+        app.before_request(_catch_up_once(app))
+
+
+def _catch_up_once(app: Flask):
+    """At a server's start (its first request), apply outbox rows left by a crash between commit and
+    indexing, in the background. Not in create_app: every `flask` command builds an app, and none of them
+    should touch the index unasked."""
+    import threading
+
+    from app.search import service as search
+
+    started = threading.Event()
+
+    def catch_up() -> None:
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=search.drain_app, args=(app,), name="search-catch-up", daemon=True).start()
+
+    return catch_up
 
 
 def register_notifications(app: Flask) -> None:
@@ -131,14 +149,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Each domain's commands, from its cli.py."""
     from app.accounts import cli as accounts_cli
-    from app.cli import register_cli
     from app.demo import cli as demo_cli
     from app.escalation import cli as escalation_cli
     from app.notifications import cli as notifications_cli
     from app.ops import cli as ops_cli
     from app.reputation import cli as reputation_cli
+    from app.search import cli as search_cli
 
-    for module in (accounts_cli, reputation_cli, escalation_cli, notifications_cli, demo_cli, ops_cli):
+    domains = (accounts_cli, reputation_cli, escalation_cli, notifications_cli, search_cli, demo_cli, ops_cli)
+    for module in domains:
         for command in module.COMMANDS:
             app.cli.add_command(command)
-    register_cli(app)  # the search group, until it moves to app/search/cli.py

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import create_app
 from app.db import db
 from app.search import service as search
 from app.search.backend import IndexUnavailable, SearchQuery
@@ -264,3 +265,25 @@ def test_a_database_restored_from_an_older_copy_gets_a_matching_index(whoosh_sit
     session.close()
     with restarted.app_context():
         db.engine.dispose()
+
+
+# --- start-up ------------------------------------------------------------------------------------
+
+
+def test_commands_leave_the_index_alone_and_a_server_catches_up_on_its_first_request(search_app, s):
+    """Building an app (every `flask` command does) must not touch the index; rows a crash left behind are
+    applied when a server starts serving."""
+    make_question(s, make_user(s, "asker"), make_board(s, "laptops"), title="Screen flickers after sleep")
+    assert pending(s) > 0  # committed, never drained: a crash between commit and indexing
+    server = create_app(
+        {
+            "ENV_NAME": "development",
+            "DEBUG": False,
+            "DATABASE_URL": search_app.config["DATABASE_URL"],
+            "SEARCH_INDEX_DIR": search_app.config["SEARCH_INDEX_DIR"],
+        }
+    )
+    assert pending(s) > 0
+    assert server.test_client().get("/").status_code == 200
+    assert eventually(lambda: pending(s) == 0)
+    assert find(search_app, s, "flickers") == ["Screen flickers after sleep"]

@@ -25,3 +25,8 @@ def role_check_sql(column: str = "role") -> str:
     """The CHECK constraint keeping `column` to the known roles (the migrations hold its text: keep it stable)."""
     quoted = ", ".join(f"'{role}'" for role in ROLES)
     return f"{column} IN ({quoted})"
+
+
+def at_least(role: Role) -> tuple[str, ...]:
+    """The roles of `role`'s rank or above (e.g. staff and admins)."""
+    return ROLES[ROLES.index(role.value) :]

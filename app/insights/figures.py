@@ -21,13 +21,12 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.auth.visibility import public_questions
 from app.db import UTCDateTime
-from app.escalation import rules
+from app.escalation import rules, workflow
 from app.escalation.models import Case
 from app.forum.models import Board, Question
 
 WEEKS = 12
 UNANSWERED_AFTER = timedelta(hours=24)
-OPEN_STATES = ("new", "open")  # staff owe a response (escalation.workflow.is_open)
 DONE_STATES = ("resolved", "closed")  # a case is only ever closed after it was resolved
 
 
@@ -177,7 +176,7 @@ def case_figures(session: Session, since: datetime, now: datetime, board: Board 
                 count_if(or_(responded, seconds_between(Case.opened_at, _at(now)) > target)),
                 count_if(
                     or_(
-                        and_(Case.status.in_(OPEN_STATES), Case.due_at < now),
+                        and_(Case.status.in_(workflow.OPEN_STATES), Case.due_at < now),
                         and_(Case.status.in_(DONE_STATES), response > target),
                     )
                 ),

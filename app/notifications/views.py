@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired
 
 from app import content
 from app.auth.access import access
-from app.db import db
+from app.db import db, utcnow
 from app.forum import service as forum
 from app.notifications import service
 from app.web import safe_next
@@ -109,7 +109,7 @@ def _atom(title: str, self_url: str, html_url: str, questions) -> Response:
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + self_url)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base + html_url)
     newest = max((q.last_activity_at for q in questions), default=None)
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (newest or forum.utcnow()).astimezone(UTC).isoformat()
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (newest or utcnow()).astimezone(UTC).isoformat()
     for question in questions:
         url = base + url_for("forum.question", question_id=question.id, slug=question.slug)
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
@@ -131,7 +131,7 @@ def _atom(title: str, self_url: str, html_url: str, questions) -> Response:
 def board_feed(slug: str):
     session = db.session()
     board = forum.get_board(session, slug)
-    page = forum.list_questions_with_bodies(session, board=board, limit=30)
+    page = forum.list_questions(session, board=board, limit=30).questions
     return _atom(
         _("%(board)s — Nimbus Community", board=board.name), request.path, url_for("forum.board", slug=board.slug), page
     )
@@ -143,7 +143,7 @@ def tag_feed(tag: str):
     name = content.normalize_tag(tag)
     if not content.TAG_PATTERN.match(name):
         abort(404)
-    page = forum.list_questions_with_bodies(db.session(), tag=name, limit=30)
+    page = forum.list_questions(db.session(), tag=name, limit=30).questions
     return _atom(
         _("Questions tagged %(tag)s — Nimbus Community", tag=name),
         request.path,

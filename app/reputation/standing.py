@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.auth.roles import Role, at_least
 from app.db import utcnow
 from app.errors import NotFound
 from app.reputation import rules
 from app.reputation.models import Kudo, PointEvent, UserBadge
 
-STAFF_ROLES = ("staff", "admin")  # not in the running on leaderboards
+STAFF_ROLES = at_least(Role.STAFF)  # company staff are not in the running on leaderboards
 PERIODS = {"week": timedelta(days=7), "month": timedelta(days=30), "all": None}
 
 

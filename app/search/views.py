@@ -41,37 +41,33 @@ def _date(name: str) -> date | None:
         raise BadRequest(_("Use dates like 2026-11-26.")) from None
 
 
-def _query() -> SearchQuery:
-    text = request.args.get("q", "")
-    if len(text) > QUERY_MAX:
-        raise BadRequest(_("That search is too long: use at most %(n)d characters.", n=QUERY_MAX))
-    status = request.args.get("status", "")
-    sort = request.args.get("sort", "relevance")
-    board = request.args.get("board") or None
-    tag = request.args.get("tag") or None
+def _filters() -> tuple[str, str, str | None, str | None]:
+    """Status, sort, board and tag from the query string, each checked against what exists."""
+    status, sort = request.args.get("status", ""), request.args.get("sort", "relevance")
+    board, tag = request.args.get("board") or None, request.args.get("tag") or None
     if status not in STATUSES:
         raise BadRequest(_("Unknown filter “%(name)s”.", name=status[:30]))
     if sort not in ("relevance", "newest"):
         raise BadRequest(_("Unknown sort order."))
     if (board and not SLUG.match(board)) or (tag and not SLUG.match(tag.lower())):
         raise BadRequest(_("Unknown board or tag."))
+    return status, sort, board, tag.lower() if tag else None
+
+
+def _query() -> SearchQuery:
+    text = request.args.get("q", "")
+    if len(text) > QUERY_MAX:
+        raise BadRequest(_("That search is too long: use at most %(n)d characters.", n=QUERY_MAX))
+    status, sort, board, tag = _filters()
     page = parse_id(request.args.get("page", "1"))  # a page number is read like an id: ASCII digits, in range
     if page is None or page > 500:
         raise BadRequest(_("That page of results doesn't exist."))
     date_from, date_to = _date("from"), _date("to")
     if date_from and date_to and date_from > date_to:
         raise BadRequest(_("The start date is after the end date."))
-    return SearchQuery(
-        text=text,
-        board=board,
-        tag=tag.lower() if tag else None,
-        solved=True if status == "solved" else False if status == "unsolved" else None,
-        unanswered=status == "unanswered",
-        date_from=date_from,
-        date_to=date_to,
-        sort=sort,
-        page=page,
-    )
+    solved = True if status == "solved" else False if status == "unsolved" else None
+    return SearchQuery(text=text, board=board, tag=tag, solved=solved, unanswered=status == "unanswered",
+                       date_from=date_from, date_to=date_to, sort=sort, page=page)
 
 
 @bp.get("/search")

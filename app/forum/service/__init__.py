@@ -1,7 +1,5 @@
 """The forum's operations, one import for views and other domains: `from app.forum import service`."""
 
-# app/notifications/views.py reads the clock as `forum.utcnow`; it stays here until that module imports app.db.
-from app.db import utcnow
 from app.forum.service.drafts import (
     AnswerDraft,
     QuestionDraft,
@@ -20,7 +18,6 @@ from app.forum.service.reading import (
     get_board,
     list_boards,
     list_questions,
-    list_questions_with_bodies,
     pinned_questions,
     recent_activity,
 )
@@ -43,7 +40,6 @@ __all__ = [
     "history",
     "list_boards",
     "list_questions",
-    "list_questions_with_bodies",
     "parse_tags",
     "pinned_questions",
     "post_answer",
@@ -51,5 +47,4 @@ __all__ = [
     "recent_activity",
     "revisions_of",
     "screened_text",
-    "utcnow",
 ]

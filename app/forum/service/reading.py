@@ -124,14 +124,6 @@ def list_questions(
     return QuestionPage(rows, next_cursor)
 
 
-def list_questions_with_bodies(
-    session: Session, board: Board | None = None, tag: str | None = None, limit: int = 30
-) -> list[Question]:
-    """The newest public questions of a board or tag, for the Atom feeds: `list_questions` without paging.
-    Despite the name no bodies are loaded (the feeds show none); the name stays while the feeds use it."""
-    return list_questions(session, board=board, tag=tag, limit=limit).questions
-
-
 def pinned_questions(session: Session, board: Board, limit: int = 5) -> list[Question]:
     """A board's pinned threads, shown above its list on the first page. There are only ever a few, so they
     are sorted here: with an ORDER BY, SQLite prefers walking the whole board in activity order."""
