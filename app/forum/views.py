@@ -229,11 +229,8 @@ def ask():
 @access("member")
 def ask_check():
     """For the ask form's script: does the draft look like a billing or account matter?"""
-    form = PreviewForm()
-    if not form.validate_on_submit():
-        abort(400)
     title = request.form.get("title", "")[:200]
-    return jsonify(keywords=service.private_help_keywords(db.session(), title, form.body.data or ""))
+    return jsonify(keywords=service.private_help_keywords(db.session(), title, _scripted_body()))
 
 
 @bp.post("/questions/<id:question_id>/answers")
@@ -320,7 +317,12 @@ def answer_history(answer_id: int):
 @access("member")
 def preview():
     """Live preview for the Markdown editors (JS); the forms' Preview buttons do the same without JS."""
+    return jsonify(html=_preview_html(_scripted_body()))
+
+
+def _scripted_body() -> str:
+    """The draft body the editor's script sends (with its CSRF token), or 400."""
     form = PreviewForm()
     if not form.validate_on_submit():
         abort(400)
-    return jsonify(html=_preview_html(form.body.data or ""))
+    return form.body.data or ""
