@@ -281,6 +281,7 @@ def test_commands_leave_the_index_alone_and_a_server_catches_up_on_its_first_req
             "DEBUG": False,
             "DATABASE_URL": search_app.config["DATABASE_URL"],
             "SEARCH_INDEX_DIR": search_app.config["SEARCH_INDEX_DIR"],
+            "SEARCH_BACKEND": search_app.config["SEARCH_BACKEND"],
         }
     )
     assert pending(s) > 0
