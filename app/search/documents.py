@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import content
+from app.auth.visibility import can_see
 from app.forum.models import Answer, Question
 
 BODY_LIMIT = 20_000
@@ -32,11 +33,11 @@ class Document:
 
 
 def is_public(question: Question) -> bool:
-    return not question.is_hidden and not question.is_private
+    return can_see(None, question)  # what a visitor may read, as the policy says
 
 
 def _document(question: Question, answers: list[Answer]) -> Document:
-    visible = [a for a in answers if not a.is_hidden]
+    visible = [a for a in answers if not a.is_hidden]  # the thread itself passed is_public() already
     best = next((a for a in visible if a.is_accepted), None) or max(
         visible, key=lambda a: (a.kudos_count, -a.id), default=None
     )

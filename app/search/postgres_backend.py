@@ -57,7 +57,9 @@ UPSERT = text(
     " body = EXCLUDED.body, best_answer = EXCLUDED.best_answer"
 )
 DOCUMENTS = "FROM search_documents d JOIN questions q ON q.id = d.question_id"
-PUBLIC = "WHERE NOT q.is_hidden AND NOT q.is_private"  # even when a stale document is still in the table
+# app.auth.visibility.public_questions(), spelled in this module's raw SQL: even a stale document in the table
+# is never shown unless its question is public now (tests/test_search_suggestions.py holds both to the same rule).
+PUBLIC = "WHERE NOT q.is_hidden AND NOT q.is_private"
 MARKS = "StartSel=<mark>, StopSel=</mark>"
 SNIPPET = f'{MARKS}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
 FIELD = re.compile(r"(?<!\S)(-?)(tag|board):(\S+)", re.IGNORECASE)

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app.auth.visibility import public_questions
 from app.forum.models import Question
 from app.search.backend import READY, Hit, IndexBusy, IndexUnavailable, SearchBackend, SearchQuery, SearchResult
 from app.search.documents import all_documents, documents_for
@@ -114,7 +115,7 @@ def _visible(session: Session, ids: list[int]) -> dict[int, Question]:
     questions = session.scalars(
         select(Question)
         .options(joinedload(Question.board), joinedload(Question.author), selectinload(Question.tags))
-        .where(Question.id.in_(ids), Question.is_hidden.is_(False), Question.is_private.is_(False))
+        .where(Question.id.in_(ids), public_questions())
     )
     return {q.id: q for q in questions}
 
@@ -182,7 +183,7 @@ class Status:
 def _database_counts(session: Session) -> tuple[int, int, int]:
     """Public questions, outbox rows and the questions they name, read in one fresh snapshot."""
     public = session.scalar(
-        select(func.count()).select_from(Question).where(Question.is_hidden.is_(False), Question.is_private.is_(False))
+        select(func.count()).select_from(Question).where(public_questions())
     )
     rows, questions = session.execute(
         select(func.count(), func.count(SearchOutbox.question_id.distinct())).select_from(SearchOutbox)
