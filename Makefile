@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres browser lint bench clean
+.PHONY: run test test-sqlite test-postgres browser lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+## The translation catalogues are .po files in the repository; the compiled .mo files are made here, never committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d app/translations
+
 ## make run: set up, migrate the SQLite database, load demo data on first start, serve on :5000
-run: $(VENV)/.installed
+run: $(VENV)/.installed translations
 	$(BIN)/alembic upgrade head
 	$(FLASK) seed-demo --if-empty
 	@echo "Serving Agora on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: set up, then run the whole suite on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed translations browser
 	$(BIN)/ruff check app tests bench config.py wsgi.py migrations
 	env -u TEST_DATABASE_URL CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -28,6 +28,19 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL") or ("redis://127.0.0.1:6379/3" if P
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translation catalogues (never committed), as `make test` does, so that a lone `pytest`
+    serves translated pages too."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "app" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source, locale=po.parent.parent.name))
+
+
 def pytest_report_header() -> str:
     return f"database: {POSTGRES_URL or 'SQLite (a temporary file per test)'}"
 

@@ -1,4 +1,5 @@
-"""Forms for signing up, signing in and editing a profile."""
+"""Forms for signing up, signing in and editing a profile. Each field names its purpose (`autocomplete`, WCAG
+1.3.5), so browsers and password managers fill the right thing."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class RegisterForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use only letters, digits, dashes and underscores.")),
         ],
         description=_l("Shown on your posts. Letters, digits, dashes and underscores."),
+        render_kw={"autocomplete": "username"},
     )
     email = EmailField(
         _l("E-mail"),
@@ -32,21 +34,32 @@ class RegisterForm(FlaskForm):
             Regexp(EMAIL_PATTERN, message=_l("That doesn't look like an e-mail address.")),
         ],
         description=_l("Never shown to other members."),
+        render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
         _l("Password"),
         validators=[DataRequired(_l("Choose a password.")), Length(PASSWORD_MIN, PASSWORD_MAX)],
         description=_l("At least %(n)d characters. A few unrelated words make a good one.", n=PASSWORD_MIN),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Username or e-mail"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    login = StringField(
+        _l("Username or e-mail"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
@@ -55,9 +68,15 @@ class ProfileForm(FlaskForm):
         _l("Display name"),
         validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
         description=_l("Shown instead of your username if you set one."),
+        render_kw={"autocomplete": "name"},
     )
-    bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=BIO_MAX)])
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+    # Free text about oneself: nothing a browser keeps would belong here.
+    bio = TextAreaField(
+        _l("About you"), validators=[Optional(), Length(max=BIO_MAX)], render_kw={"autocomplete": "off"}
+    )
+    locale = SelectField(
+        _l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()], render_kw={"autocomplete": "language"}
+    )
 
 
 class LanguageForm(FlaskForm):

@@ -143,7 +143,8 @@ USERS: list[dict] = [
 
 # About 40 questions. `hours_ago` is when the question was asked; each answer's
 # `minutes_after` counts from the question. Some questions are in Greek, Polish,
-# Albanian and Hebrew, asked by members whose locale matches.
+# Albanian and Hebrew, asked by members whose locale matches; those are marked `native`, and the seed
+# gives them (and their answers) their author's locale as the post's language.
 QUESTIONS: list[dict] = [
     {
         "board": "laptops",
@@ -263,6 +264,7 @@ QUESTIONS: list[dict] = [
         "board": "laptops",
         "author": "giorgos_p",
         "title": "Το Nimbus Book 14 μου δεν φορτίζει πάνω από 80%",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "Από την περασμένη εβδομάδα η μπαταρία σταματάει στο 80% και τα Windows "
             "δείχνουν `Plugged in, not charging`.\n"
@@ -299,6 +301,7 @@ QUESTIONS: list[dict] = [
         "board": "laptops",
         "author": "arben_k",
         "title": "Ndriçimi i tastierës së Nimbus Air 13 nuk ndizet pas përditësimit",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "Pas përditësimit të fundit të Windows-it, ndriçimi i tastierës nuk ndizet "
             "më. Kombinimi `Fn + F9` nuk bën asgjë.\n"
@@ -611,6 +614,7 @@ QUESTIONS: list[dict] = [
         "board": "broadband",
         "author": "katarzyna_w",
         "title": "Jak ustawić przekierowanie portów na Nimbus Hub 3?",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "Mam w domu serwer NAS i chcę mieć do niego dostęp z zewnątrz. W panelu "
             "Hub 3 dodałam regułę dla portu 443 w zakładce *Zaawansowane*, ale z "
@@ -653,6 +657,7 @@ QUESTIONS: list[dict] = [
         "board": "broadband",
         "author": "giorgos_p",
         "title": "Χαμηλή ταχύτητα Wi-Fi με Nimbus Fibre 500 και Nimbus Hub 3",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "Με καλώδιο παίρνω περίπου 480 Mbps, αλλά μέσω Wi-Fi στο σαλόνι δεν "
             "ξεπερνάω τα 90 Mbps. Το router είναι στον διάδρομο, περίπου 8 μέτρα "
@@ -687,6 +692,7 @@ QUESTIONS: list[dict] = [
         "board": "broadband",
         "author": "noa_levi",
         "title": "האינטרנט מתנתק כל כמה דקות מאז שעברתי ל-Nimbus Fibre",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "מאז ההתקנה בשבוע שעבר החיבור נופל בערך כל עשר דקות, גם בכבל וגם "
             "ב-Wi-Fi.\n"
@@ -1029,6 +1035,7 @@ QUESTIONS: list[dict] = [
         "board": "billing-accounts",
         "author": "katarzyna_w",
         "title": "Przeprowadzam się – czy mogę przenieść Nimbus Fibre na nowy adres?",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "W przyszłym miesiącu przeprowadzam się do innej dzielnicy, a umowa kończy "
             "mi się dopiero za rok.\n"
@@ -1070,6 +1077,7 @@ QUESTIONS: list[dict] = [
         "board": "billing-accounts",
         "author": "arben_k",
         "title": "Pse u rrit çmimi i abonimit tim të Nimbus Fibre këtë muaj?",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "Fatura e këtij muaji është 3 € më e lartë se zakonisht, por nuk e kam "
             "ndryshuar paketën. Nuk më kujtohet të kem marrë ndonjë njoftim.\n"
@@ -1252,6 +1260,7 @@ QUESTIONS: list[dict] = [
         "board": "community-lounge",
         "author": "noa_levi",
         "title": "היי לכולם! משתמשת חדשה ב-Nimbus Book Pro 16 מתל אביב",
+        "native": True,  # written in its author's language (and answered in it)
         "body": (
             "שלום, אני נועה, מעצבת גרפית. קניתי לפני חודש Nimbus Book Pro 16 ואני מאוד "
             "מרוצה מהמסך.\n"

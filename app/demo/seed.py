@@ -41,14 +41,18 @@ def seed(session: Session) -> dict[str, int]:
     now = utcnow()
     answer_count = 0
     for spec in QUESTIONS:
-        draft = forum.QuestionDraft(spec["board"], spec["title"], spec["body"], tuple(spec["tags"]))
+        # Most members of every locale write in English; the questions marked `native` (and their answers) are
+        # written in their authors' own languages, so those posts take the author's locale as their language.
+        native = spec.get("native", False)
+        language = users[spec["author"]].locale if native else "en"
+        draft = forum.QuestionDraft(spec["board"], spec["title"], spec["body"], tuple(spec["tags"]), language)
         question = forum.ask_question(session, users[spec["author"]], draft)
         asked = now - timedelta(hours=spec["hours_ago"])
         _backdate(session, question, asked)
         for answer_spec in spec["answers"]:
-            answer = forum.post_answer(
-                session, users[answer_spec["author"]], question.id, forum.AnswerDraft(answer_spec["body"])
-            )
+            answerer = users[answer_spec["author"]]
+            answer_draft = forum.AnswerDraft(answer_spec["body"], answerer.locale if native else "en")
+            answer = forum.post_answer(session, answerer, question.id, answer_draft)
             _backdate(session, answer, min(asked + timedelta(minutes=answer_spec["minutes_after"]), now))
             answer_count += 1
         session.flush()

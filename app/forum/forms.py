@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.accounts.forms import LANGUAGE_CHOICES
 from app.forum.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
 
 
@@ -27,6 +28,13 @@ class QuestionForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description=_l("Up to 5, separated by commas or spaces, e.g. battery, nimbus-book-14."),
     )
+    # Not required: a form posted without it takes the author's interface language (the service checks the code).
+    language = SelectField(
+        _l("Language of the post"),
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        description=_l("Screen readers read your post in this language."),
+    )
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post your question"))
     # Set by "Post publicly anyway" after the billing/account suggestion was shown.
@@ -38,6 +46,12 @@ class AnswerForm(FlaskForm):
         _l("Your answer"),
         validators=[DataRequired(_l("Write your answer first.")), Length(BODY_MIN, BODY_MAX)],
         description=_l("Markdown works. Be specific: what to check, what to change, what it fixed for you."),
+    )
+    language = SelectField(
+        _l("Language of the answer"),
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        description=_l("Screen readers read your answer in this language."),
     )
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post your answer"))

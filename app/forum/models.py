@@ -25,6 +25,7 @@ TITLE_MIN, TITLE_MAX = 10, 150
 BODY_MIN, BODY_MAX = 10, 20_000
 TAG_MIN, TAG_MAX = 2, 30
 TAGS_MAX = 5
+LANGUAGE_MAX = 8  # a language code such as "el" or "pt-BR": the post's lang attribute (WCAG 3.1.2)
 
 # A question's tags. The question's board and last activity are copied here (app/forum/activity.py keeps
 # them in step) so a tag's list walks one index in page order instead of gathering and sorting every
@@ -78,6 +79,8 @@ class Question(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     slug: Mapped[str] = mapped_column(String(80))
+    # The language the title and body are written in, which need not be the reader's interface language.
+    language: Mapped[str] = mapped_column(String(LANGUAGE_MAX), default="en", server_default="en")
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     render_version: Mapped[int] = mapped_column(Integer)
@@ -121,6 +124,7 @@ class Answer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    language: Mapped[str] = mapped_column(String(LANGUAGE_MAX), default="en", server_default="en")
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     render_version: Mapped[int] = mapped_column(Integer)

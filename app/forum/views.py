@@ -45,6 +45,7 @@ def _question_draft(form: QuestionForm) -> service.QuestionDraft:
         title=form.title.data,
         body=form.body.data,
         tags=service.parse_tags(form.tags.data or ""),
+        language=form.language.data or None,
     )
 
 
@@ -189,6 +190,8 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answers = service.answers_for(session, question, current_user)
     form = answer_form or AnswerForm()
+    if answer_form is None and current_user.is_authenticated:
+        form.language.data = current_user.locale  # a post is, at first, in its author's interface language
     previewing = answer_form is not None and form.preview.data and form.body.data
     return render_template(
         "forum/question.html",
@@ -208,8 +211,10 @@ def ask():
     require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
     _board_choices(form)
-    if request.method == "GET" and request.args.get("board"):
-        form.board.data = request.args["board"]
+    if request.method == "GET":
+        form.language.data = current_user.locale  # a post is, at first, in its author's interface language
+        if request.args.get("board"):
+            form.board.data = request.args["board"]
     outcome = submitted(form, lambda: _ask_outcome(form)) or NOT_YET
     if outcome.redirect_to:
         if outcome.notice:
@@ -242,7 +247,8 @@ def answer(question_id: int):
     def post() -> Answer | None:  # Preview validates too, so its errors show, but posts nothing
         if form.preview.data:
             return None
-        return service.post_answer(db.session(), current_user, question_id, service.AnswerDraft(form.body.data))
+        draft = service.AnswerDraft(form.body.data, language=form.language.data or None)
+        return service.post_answer(db.session(), current_user, question_id, draft)
 
     posted = submitted(form, post)
     if posted is not None:
@@ -254,7 +260,13 @@ def answer(question_id: int):
 def _question_fields(question: Question) -> dict:
     """The edit form's starting values: the question as it stands."""
     tags = ", ".join(tag.name for tag in question.tags)
-    return {"board": question.board.slug, "title": question.title, "body": question.body_source, "tags": tags}
+    return {
+        "board": question.board.slug,
+        "title": question.title,
+        "body": question.body_source,
+        "tags": tags,
+        "language": question.language,
+    }
 
 
 @bp.route("/questions/<id:question_id>/edit", methods=["GET", "POST"])
@@ -278,10 +290,12 @@ def edit_question(question_id: int):
 def edit_answer(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id, for_action="edit_answer")
-    form = AnswerForm(data={"body": answer.body_source} if request.method == "GET" else None)
+    form = AnswerForm(
+        data={"body": answer.body_source, "language": answer.language} if request.method == "GET" else None
+    )
     return _edit_round(
         form,
-        lambda: service.AnswerDraft(form.body.data),
+        lambda: service.AnswerDraft(form.body.data, language=form.language.data or None),
         lambda draft: _answer_url(service.edit_answer(session, current_user, answer_id, draft)),
         "forum/edit_answer.html",
         answer=answer,

@@ -113,6 +113,7 @@ def similar():
             {
                 "id": q.id,
                 "title": q.title,
+                "language": q.language,
                 "url": url_for("forum.question", question_id=q.id, slug=q.slug),
                 "solved": q.is_solved,
                 "answers": q.answer_count,

@@ -151,6 +151,7 @@
             link.href = q.url;
             link.textContent = q.title; // text, never HTML
             link.setAttribute("dir", "auto");
+            if (q.language) link.setAttribute("lang", q.language);
             item.appendChild(link);
             if (q.solved) {
               var badge = document.createElement("span");
@@ -171,7 +172,15 @@
     });
   }
 
+  // A refused form: move focus to its error summary, so a screen reader reads what went wrong first and the
+  // summary's links lead to each field (without JS, the page simply starts at the top, with no autofocus).
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
     Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpSimilar);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpPrivateHelpCheck);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-kudo]"), setUpKudo);

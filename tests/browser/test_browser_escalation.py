@@ -258,14 +258,14 @@ def test_billing_question_escalated_worked_privately_and_resolved(
     expect(carla).to_have_url(f"{base}/notifications")
     expect(carla.get_by_role("heading", level=1)).to_have_text("Notifications")
     expect(carla.locator("ul.notifications > li.is-unread button")).to_have_text(
-        [  # newest first
-            f"Your private case #{case_id} is waiting for your reply.",
-            f"Our staff replied on your private case #{case_id}.",
-            f"Our support team opened private case #{case_id} about your question.",
+        [  # newest first; a screen reader hears that each is unread
+            f"Unread: Your private case #{case_id} is waiting for your reply.",
+            f"Unread: Our staff replied on your private case #{case_id}.",
+            f"Unread: Our support team opened private case #{case_id} about your question.",
         ]
     )
     shoot(carla, "69-esc-customer-notifications")
-    carla.get_by_role("button", name=f"Our staff replied on your private case #{case_id}.").click()
+    carla.get_by_role("button", name=f"Unread: Our staff replied on your private case #{case_id}.").click()
 
     expect(carla).to_have_url(case_url)
     expect(carla.get_by_role("heading", level=1)).to_have_text(f"Case #{case_id}: {TITLE}")

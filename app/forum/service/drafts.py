@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy.orm import Session
 
 from app import content
+from app.accounts.models import User
+from app.accounts.service import LOCALES
 from app.errors import ValidationFailed
 from app.forum.models import BODY_MAX, BODY_MIN, TAG_MAX, TAG_MIN, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from app.moderation import screening
@@ -37,6 +39,18 @@ def parse_tags(raw: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def post_language(chosen: str | None, author: User, current: str | None = None) -> str:
+    """The language a post is written in: what the form chose, else the post's current language (an edit),
+    else its author's interface language. Only the site's languages are accepted."""
+    if chosen:
+        if chosen not in LOCALES:
+            raise ValidationFailed(_("Choose one of the listed languages."), "language")
+        return chosen
+    if current:
+        return current
+    return author.locale if author.locale in LOCALES else "en"
+
+
 def _check_body(body: str) -> None:
     if len(body.strip()) < BODY_MIN:
         raise ValidationFailed(_("Write at least %(min)d characters.", min=BODY_MIN), "body")
@@ -50,6 +64,7 @@ class QuestionDraft:
     title: str
     body: str
     tags: tuple[str, ...] = ()
+    language: str | None = None  # None: the author's interface language (or, for an edit, the post's own)
 
     def validate(self) -> None:
         title = self.title.strip()
@@ -65,6 +80,7 @@ class QuestionDraft:
 @dataclass(frozen=True)
 class AnswerDraft:
     body: str
+    language: str | None = None
 
     def validate(self) -> None:
         _check_body(self.body)

@@ -12,7 +12,7 @@ from app.auth.visibility import can_see
 from app.db import utcnow
 from app.forum import activity
 from app.forum.models import Answer, Board, Question, Tag
-from app.forum.service.drafts import AnswerDraft, QuestionDraft, screen
+from app.forum.service.drafts import AnswerDraft, QuestionDraft, post_language, screen
 from app.forum.service.reading import access_answer, access_question, get_board
 from app.forum.service.revisions import record_revision
 from app.notifications import service as notifications
@@ -45,6 +45,7 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
     draft.validate()
     board = get_board(session, draft.board_slug)
     require(author, "ask", board)
+    language = post_language(draft.language, author)
     now = utcnow()
     checked = screen(session, draft.title.strip(), draft.body)
     title = checked.title or ""
@@ -53,6 +54,7 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
         author_id=author.id,
         title=title,
         slug=content.slugify(title),
+        language=language,
         created_at=now,
         last_activity_at=now,
         asker_active_at=now,
@@ -74,9 +76,17 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
 def post_answer(session: Session, author: User, question_id: int, draft: AnswerDraft) -> Answer:
     draft.validate()
     question = access_question(session, author, question_id, for_action="answer")
+    language = post_language(draft.language, author)
     now = utcnow()
     checked = screen(session, None, draft.body)
-    answer = Answer(question=question, author=author, is_staff=is_staff(author), kudos_count=0, created_at=now)
+    answer = Answer(
+        question=question,
+        author=author,
+        language=language,
+        is_staff=is_staff(author),
+        kudos_count=0,
+        created_at=now,
+    )
     _set_body(answer, checked.body)
     session.add(answer)
     question.answer_count = Question.answer_count + 1
@@ -97,11 +107,12 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
     draft.validate()
     question = access_question(session, editor, question_id, for_action="edit_question")
     board = get_board(session, draft.board_slug)
+    language = post_language(draft.language, editor, current=question.language)
     checked = screen(session, draft.title.strip(), draft.body)
     title = checked.title or ""
     old_tags = sorted(tag.name for tag in question.tags)
-    unchanged = (question.title, question.body_source, old_tags, question.board_id)
-    if (title, checked.body, sorted(draft.tags), board.id) == unchanged:
+    unchanged = (question.title, question.body_source, old_tags, question.board_id, question.language)
+    if (title, checked.body, sorted(draft.tags), board.id, language) == unchanged:
         return question  # nothing changed: no empty revision
     now = utcnow()
     if board.id != question.board_id:
@@ -111,6 +122,7 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
         activity.moved(session, question)
     question.title = title
     question.slug = content.slugify(title)
+    question.language = language
     _set_body(question, checked.body)
     question.edited_at = now
     activity.touch(session, question, now)
@@ -125,10 +137,12 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
 def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDraft) -> Answer:
     draft.validate()
     answer = access_answer(session, editor, answer_id, for_action="edit_answer")
+    language = post_language(draft.language, editor, current=answer.language)
     checked = screen(session, None, draft.body)
-    if checked.body == answer.body_source:
+    if (checked.body, language) == (answer.body_source, answer.language):
         return answer
     now = utcnow()
+    answer.language = language
     _set_body(answer, checked.body)
     answer.edited_at = now
     record_revision(session, editor, answer, checked, now)
