@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts import passwords, sessions
 from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, ROLES, USERNAME_MAX, User
 from app.accounts.throttle import LoginThrottle
+from app.auth.roles import Role
 from app.db import utcnow
 from app.errors import NotFound, RateLimited, ValidationFailed
 
@@ -80,7 +81,7 @@ def user_by_username(session: Session, username: str) -> User:
     return user
 
 
-def register(session: Session, data: Registration, role: str = "member") -> User:
+def register(session: Session, data: Registration, role: str = Role.MEMBER.value) -> User:
     data.validate()
     if role not in ROLES:
         raise ValidationFailed(_("Unknown role %(role)s.", role=role), "role")
