@@ -14,7 +14,7 @@ from app.forum.models import Answer
 from app.moderation import service as moderation
 from app.search import service as search
 from tests import factories
-from tests.browser.a11y_support import FOCUS_PROBE, contrast, extremes, parse_colours, png_pixels
+from tests.browser.a11y_support import FOCUS_PROBE, contrast, extremes, luminance, parse_colours, png_pixels
 from tests.browser.support import LiveServer, Pages, Screenshot, Seeded, sign_in
 
 pytestmark = pytest.mark.browser
@@ -105,6 +105,64 @@ def test_every_tab_stop_shows_a_focus_outline_of_enough_contrast(
     moderator.locator(".hero .button").focus()
     shoot(moderator, f"a11y-focus-banner-{forced_colors}", full_page=False)
     print("tab stops and lowest outline contrast per page:", report)
+
+
+def test_focus_outline_has_enough_contrast_in_the_dark_scheme(
+    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot
+) -> None:
+    """With prefers-color-scheme: dark the outline changes colour, and keeps 3:1 against the dark surfaces."""
+    base = live_server.url
+    flag_the_answer(live_server, seeded)
+    moderator = pages.new(color_scheme="dark")
+    sign_in(moderator, base, "mona")
+    report = {}
+    light_ring = "rgb(11, 46, 111)"  # --focus-ring in the light scheme
+    for url in (f"{base}/", f"{base}/questions/{seeded.question.id}", f"{base}/mod"):
+        moderator.goto(url)
+        stops = tab_through(moderator)
+        problems, lowest = focus_problems(stops, forced=False)
+        assert problems == [], f"{url}: {problems}"
+        assert light_ring not in {stop["outlineColor"] for stop in stops}, "the outline kept its light-scheme colour"
+        report[url] = (len(stops), round(lowest, 2))
+    moderator.goto(f"{base}/questions/{seeded.question.id}")
+    moderator.locator(".post-actions a, .post-actions button").first.focus()
+    shoot(moderator, "a11y-focus-dark", full_page=False)
+    print("dark scheme: tab stops and lowest outline contrast per page:", report)
+
+
+# Runs in the page: the computed text colour and background of each element (the first opaque one up the tree).
+TEXT_ON_BACKGROUND = r"""selectors => selectors.map(selector => {
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  let back = null;
+  for (let node = el; node && !back; node = node.parentElement) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (!/rgba\(0, 0, 0, 0\)|transparent/.test(colour)) back = colour;
+  }
+  return {selector, ink: getComputedStyle(el).color, back};
+})"""
+
+
+def test_dark_scheme_text_has_enough_contrast(
+    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot
+) -> None:
+    page = pages.new(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "asker")
+    page.goto(f"{live_server.url}/questions/{seeded.question.id}")
+    shoot(page, "a11y-dark-question")
+    selectors = ["body", ".post-body", ".post-meta", ".crumbs a", ".tag", ".site-footer", ".button", "#header-q"]
+    measured = page.evaluate(TEXT_ON_BACKGROUND, selectors)
+    body_ink, body_back = measured[0]["ink"], measured[0]["back"]
+    assert luminance(parse_colours(body_back)[0][0]) < 0.05, f"the dark page's background is {body_back}"
+    ratios = {}
+    for found in measured:
+        assert found is not None and found["back"], found
+        ratio = contrast(parse_colours(found["ink"])[0][0], parse_colours(found["back"])[0][0])
+        ratios[found["selector"]] = round(ratio, 2)
+    print(f"dark scheme: body {body_ink} on {body_back}; contrast per element: {ratios}")
+    assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
+    page.goto(f"{live_server.url}/")
+    shoot(page, "a11y-dark-home")
 
 
 def test_banner_text_has_enough_contrast_on_its_rendered_background(
