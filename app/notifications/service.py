@@ -123,13 +123,17 @@ def _mail_text(kind: str, params: dict) -> str:
 
 def _email_footer(user: User) -> str:
     signer = links.signer()
+    settings, unsubscribe = (
+        f"{signer.base_url}/settings/notifications",
+        f"{signer.base_url}/unsubscribe/{signer.token(user.id)}",
+    )
     return (
         "\n\n--\n"
         + gettext("You get this because of your e-mail settings on the Nimbus Community.")
         + "\n"
-        + gettext("Change them: %(url)s", url=f"{signer.base_url}/settings/notifications")
+        + gettext("Change them: %(url)s", url=settings)
         + "\n"
-        + gettext("Unsubscribe with one click: %(url)s", url=f"{signer.base_url}/unsubscribe/{signer.token(user.id)}")
+        + gettext("Unsubscribe with one click: %(url)s", url=unsubscribe)
         + "\n"
     )
 
