@@ -125,6 +125,8 @@ class Config:
             "CASE_CONTENT_FOR_MODERATORS": env.flag("CASE_CONTENT_FOR_MODERATORS", False),
             # What one support ticket costs the company, for the deflection estimate on the insights page.
             "TICKET_COST": env.number("TICKET_COST", 12.0),
+            # The currency of TICKET_COST, an ISO 4217 code: the dashboard writes amounts with its symbol.
+            "TICKET_CURRENCY": env.text("TICKET_CURRENCY", "EUR").strip().upper(),
         }
 
     @classmethod

@@ -27,6 +27,7 @@ from app.insights import charts, service
 from app.insights.service import InsightsQuery, seconds_between
 from app.insights.views import bp as insights_bp
 from app.reputation.models import PointEvent
+from config import config_for
 from tests.conftest import make_app
 from tests.factories import make_answer, make_board, make_question, make_user
 
@@ -414,6 +415,27 @@ def test_dashboard_shows_the_figures_and_links_to_the_unanswered_list(client, wo
     listing = client.get("/insights/unanswered?period=30&board=laptops")
     assert listing.status_code == 200
     assert f"/questions/{world.questions[11].id}/" in listing.get_data(as_text=True)
+
+
+def test_figures_and_money_are_written_as_the_readers_language_writes_them(app, client, session, world, login_as):
+    app.config["TICKET_COST"] = 1234.5  # three questions deflected on the laptops board: 3,703.50
+    world.staffer.locale = "el"
+    session.commit()
+    login_as(world.staffer)
+    page = client.get("/insights?board=laptops").get_data(as_text=True)
+    assert "3.703,50\xa0€" in page and "1.234,50\xa0€" in page  # Greek: "." groups, "," decimals, € after
+    assert "1,5" in page  # the median time to first answer (1.5 hours), a Greek decimal
+    assert "3,703.50" not in page and "1234.50" not in page
+    world.staffer.locale, app.config["TICKET_CURRENCY"] = "en", "USD"
+    session.commit()
+    page = client.get("/insights?board=laptops").get_data(as_text=True)
+    assert "$3,703.50" in page and "$1,234.50" in page
+
+
+def test_the_ticket_currency_is_a_setting_with_euro_by_default(app, monkeypatch):
+    assert app.config["TICKET_CURRENCY"] == "EUR"
+    monkeypatch.setenv("TICKET_CURRENCY", " gbp ")
+    assert config_for("testing")["TICKET_CURRENCY"] == "GBP"
 
 
 # --- CSV ----------------------------------------------------------------------------------------

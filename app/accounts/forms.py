@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX
 from app.accounts.service import EMAIL_PATTERN, LOCALES, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MIN
+from app.web.forms import AgoraForm
 
 LANGUAGE_NAMES = {"en": "English", "el": "Ελληνικά", "pl": "Polski", "sq": "Shqip", "he": "עברית"}
 LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LOCALES]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AgoraForm):
     username = StringField(
         _l("Username"),
         validators=[
@@ -49,7 +49,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AgoraForm):
     login = StringField(
         _l("Username or e-mail"),
         validators=[DataRequired(), Length(max=EMAIL_MAX)],
@@ -63,7 +63,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AgoraForm):
     display_name = StringField(
         _l("Display name"),
         validators=[Optional(), Length(max=DISPLAY_NAME_MAX)],
@@ -79,5 +79,5 @@ class ProfileForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AgoraForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.escalation import labels, rules
 from app.escalation.service.cases import NOTE_MAX
 from app.escalation.service.conversation import MESSAGE_MAX
+from app.web.forms import AgoraForm
 
 
 def category_choices() -> list[SelectChoice]:
@@ -20,7 +20,7 @@ def priority_choices() -> list[SelectChoice]:
     return [SelectChoice(key, labels.PRIORITY_LABELS[key]) for key in rules.PRIORITIES]
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(AgoraForm):
     category = SelectField(_l("What is it about?"), choices=category_choices(), validators=[DataRequired()])
     priority = SelectField(_l("Priority"), choices=priority_choices(), default="normal", validators=[DataRequired()])
     public_note = TextAreaField(
@@ -34,7 +34,7 @@ class EscalateForm(FlaskForm):
     withdraw = BooleanField(_l("Withdraw the question from public view (it holds private data)"))
 
 
-class PrivateHelpForm(FlaskForm):
+class PrivateHelpForm(AgoraForm):
     category = SelectField(_l("What is it about?"), choices=category_choices(), validators=[DataRequired()])
     message = TextAreaField(
         _l("What our staff need to know"),
@@ -44,20 +44,20 @@ class PrivateHelpForm(FlaskForm):
     withdraw = BooleanField(_l("Also hide my question from the public"))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(AgoraForm):
     body = TextAreaField(
         _l("Your message"), validators=[DataRequired(_l("Write your message first.")), Length(max=MESSAGE_MAX)]
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(AgoraForm):
     body = TextAreaField(
         _l("Internal note (staff and moderators only)"),
         validators=[DataRequired(_l("Write your note first.")), Length(max=MESSAGE_MAX)],
     )
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(AgoraForm):
     public_resolution = TextAreaField(
         _l("Public resolution (optional)"),
         validators=[Optional(), Length(max=NOTE_MAX * 4)],
@@ -68,5 +68,5 @@ class ResolveForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AgoraForm):
     assignee = StringField(_l("Assign to (staff username)"), validators=[Optional(), Length(max=30)])

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.forms import LANGUAGE_CHOICES
 from app.forum.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
+from app.web.forms import AgoraForm
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AgoraForm):
     board = SelectField(_l("Board"), validators=[DataRequired(_l("Choose a board."))])
     title = StringField(
         _l("Title"),
@@ -41,7 +41,7 @@ class QuestionForm(FlaskForm):
     public_confirmed = SubmitField(_l("Post publicly anyway"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AgoraForm):
     body = TextAreaField(
         _l("Your answer"),
         validators=[DataRequired(_l("Write your answer first.")), Length(BODY_MIN, BODY_MAX)],
@@ -57,7 +57,7 @@ class AnswerForm(FlaskForm):
     submit = SubmitField(_l("Post your answer"))
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(AgoraForm):
     """Only carries the CSRF token check for the live-preview endpoint."""
 
     body = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])

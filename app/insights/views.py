@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_currency, format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -42,8 +42,8 @@ def duration(seconds: float | None) -> str:
 
 
 def money(amount: float) -> str:
-    """An amount in the deployment's currency, which the dashboard does not name: a plain number."""
-    return format_decimal(amount, "#,##0.00")
+    """An amount in the deployment's currency (TICKET_CURRENCY), written as the reader's language writes money."""
+    return format_currency(amount, current_app.config.get("TICKET_CURRENCY", "EUR"))
 
 
 def percent(share: float | None) -> str:

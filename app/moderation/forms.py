@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.moderation.models import FLAG_NOTE_MAX
 from app.moderation.service.auditing import REASON_MAX
+from app.web.forms import AgoraForm
 
 
 def flag_reason_choices() -> list[SelectChoice]:
@@ -22,7 +22,7 @@ def flag_reason_choices() -> list[SelectChoice]:
     ]
 
 
-class FlagForm(FlaskForm):
+class FlagForm(AgoraForm):
     reason = RadioField(
         _l("What's wrong with this post?"),
         choices=flag_reason_choices(),
@@ -35,11 +35,11 @@ class FlagForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AgoraForm):
     """A button with nothing to fill in: only its CSRF token is checked."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(AgoraForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[Optional(), Length(max=REASON_MAX)],
@@ -47,7 +47,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class HideForm(FlaskForm):
+class HideForm(AgoraForm):
     reason = TextAreaField(
         _l("Why is it hidden?"),
         validators=[DataRequired(_l("Give a reason.")), Length(max=REASON_MAX)],
@@ -55,12 +55,12 @@ class HideForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AgoraForm):
     board = SelectField(_l("Move to board"), validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(AgoraForm):
     original = StringField(
         _l("Original question (its number or its address)"),
         validators=[DataRequired(_l("Say which question this duplicates.")), Length(max=300)],
@@ -79,7 +79,7 @@ def suspension_choices() -> list[SelectChoice]:
     ]
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(AgoraForm):
     days = SelectField(_l("How long"), choices=suspension_choices(), validators=[DataRequired()])
     reason = TextAreaField(
         _l("Reason"),
@@ -88,7 +88,7 @@ class SuspendForm(FlaskForm):
     )
 
 
-class RuleForm(FlaskForm):
+class RuleForm(AgoraForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(
         _l("Match"),

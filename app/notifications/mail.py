@@ -4,6 +4,7 @@ when configured."""
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from email.message import EmailMessage as MimeMessage
 from typing import Protocol
@@ -15,6 +16,7 @@ from app.db import utcnow
 from app.notifications.models import EmailMessage
 
 log = logging.getLogger(__name__)
+UNSUBSCRIBE_LINK = re.compile(r"https?://\S+/unsubscribe/[\w.-]+")
 
 
 class Sender(Protocol):
@@ -38,16 +40,10 @@ class SmtpSender:
     def send(self, message: EmailMessage) -> str:
         mime = MimeMessage()
         mime["From"], mime["To"], mime["Subject"] = self.sender, message.to_address, message.subject
-        unsubscribe = next(
-            (
-                line.split(": ", 1)[1]
-                for line in message.body.splitlines()
-                if line.startswith("Unsubscribe with one click: ")
-            ),
-            None,
-        )
+        # Found by its address, not its wording: the footer is in the recipient's language.
+        unsubscribe = UNSUBSCRIBE_LINK.search(message.body)
         if unsubscribe:
-            mime["List-Unsubscribe"] = f"<{unsubscribe}>"
+            mime["List-Unsubscribe"] = f"<{unsubscribe.group(0)}>"
         mime.set_content(message.body)
         with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
             if self.use_tls:

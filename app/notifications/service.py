@@ -1,15 +1,18 @@
 """Notifications: tell members what happened to them, in the app and by e-mail; follows; digests.
 
 Nobody is notified of their own action. Text is built from a kind and parameters, so it can be shown in each
-reader's language; an English copy is kept for e-mail.
+reader's language; an English copy is kept, and e-mail is written in its recipient's language.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -82,7 +85,7 @@ def notify(
     session.execute(update(User).where(User.id == user_id).values(unread_notifications=User.unread_notifications + 1))
     user = session.get(User, user_id)
     if user is not None and user.email_pref == "immediately":
-        _queue_email(session, user, note.text, link)
+        _queue_email(session, user, kind, params, link)
         note.emailed_at = now
     return note
 
@@ -102,26 +105,54 @@ def notify_many(
     return len(ids)
 
 
+def _in_language_of(user: User) -> AbstractContextManager:
+    """Text built inside speaks the member's own language (e-mail is read by them, not by whoever acted)."""
+    if not has_app_context():  # no catalogues without an app: English
+        return nullcontext()
+    languages = current_app.config["LANGUAGES"]
+    return force_locale(user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _mail_text(kind: str, params: dict) -> str:
+    """A notification's sentence in the current language (call inside `_in_language_of`)."""
+    params = dict(params)
+    if params.get("title") == "a question that is now private":
+        params["title"] = gettext("a question that is now private")
+    return render(kind, params, translate=gettext)
+
+
 def _email_footer(user: User) -> str:
     signer = links.signer()
+    settings, unsubscribe = (
+        f"{signer.base_url}/settings/notifications",
+        f"{signer.base_url}/unsubscribe/{signer.token(user.id)}",
+    )
     return (
-        f"\n\n--\nYou get this because of your e-mail settings on the Nimbus Community.\n"
-        f"Change them: {signer.base_url}/settings/notifications\n"
-        f"Unsubscribe with one click: {signer.base_url}/unsubscribe/{signer.token(user.id)}\n"
+        "\n\n--\n"
+        + gettext("You get this because of your e-mail settings on the Nimbus Community.")
+        + "\n"
+        + gettext("Change them: %(url)s", url=settings)
+        + "\n"
+        + gettext("Unsubscribe with one click: %(url)s", url=unsubscribe)
+        + "\n"
     )
 
 
-def _queue_email(session: Session, user: User, text: str, link: str) -> None:
-    body = (
-        f"Hello {user.name},\n\n{text}\n"
-        + (f"\n{links.signer().base_url}{link}\n" if link else "")
-        + _email_footer(user)
-    )
+def _queue_email(session: Session, user: User, kind: str, params: dict, link: str) -> None:
+    with _in_language_of(user):
+        text = _mail_text(kind, params)
+        body = (
+            gettext("Hello %(name)s,", name=user.name)
+            + f"\n\n{text}\n"
+            + (f"\n{links.signer().base_url}{link}\n" if link else "")
+            + _email_footer(user)
+        )
+        subject = gettext("Nimbus Community: %(text)s", text=text[:150])
     session.add(
         EmailMessage(
             user_id=user.id,
             to_address=user.email,
-            subject=f"Nimbus Community: {text[:150]}",
+            subject=subject,
             body=body,
             kind="immediate",
             status="pending",
@@ -292,11 +323,22 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
         user.last_digest_at = now
         if not notes:
             continue
-        lines = "\n".join(f"- {note.text}" + (f"\n  {base_url}{note.link}" if note.link else "") for note in notes)
-        body = f"Hello {user.name},\n\nHere is what happened on the Nimbus Community:\n\n{lines}\n" + _email_footer(
-            user
-        )
-        subject = f"Nimbus Community: {len(notes)} update{'s' if len(notes) != 1 else ''} for you"
+        with _in_language_of(user):
+            lines = "\n".join(
+                f"- {_mail_text(note.kind, params_of(note)) or note.text}"
+                + (f"\n  {base_url}{note.link}" if note.link else "")
+                for note in notes
+            )
+            body = (
+                gettext("Hello %(name)s,", name=user.name)
+                + "\n\n"
+                + gettext("Here is what happened on the Nimbus Community:")
+                + f"\n\n{lines}\n"
+                + _email_footer(user)
+            )
+            subject = ngettext(
+                "Nimbus Community: %(num)d update for you", "Nimbus Community: %(num)d updates for you", len(notes)
+            )
         session.add(
             EmailMessage(
                 user_id=user.id,

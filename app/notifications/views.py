@@ -8,7 +8,6 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import DataRequired
 
@@ -18,12 +17,12 @@ from app.db import db, utcnow
 from app.forum import service as forum
 from app.notifications import service
 from app.web import safe_next
-from app.web.forms import form_status, submitted
+from app.web.forms import AgoraForm, form_status, submitted
 
 bp = Blueprint("notifications", __name__)
 
 
-class EmailSettingsForm(FlaskForm):
+class EmailSettingsForm(AgoraForm):
     email_pref = RadioField(
         choices=[SelectChoice("immediately", ""), SelectChoice("daily", ""), SelectChoice("never", "")],
         validators=[DataRequired()],

@@ -7,10 +7,21 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import flash, request
+from flask_wtf import FlaskForm
 
 from app.errors import ValidationFailed
+from app.web import stock_messages
 
 T = TypeVar("T")
+
+
+class AgoraForm(FlaskForm):
+    """Every form's base: WTForms' own messages ("This field is required.") come from our catalogues, in the
+    reader's language (Flask-WTF would look in WTForms' catalogues, which lack Albanian and our wording)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return stock_messages.translations
 
 
 def form_error(form: Any, error: ValidationFailed) -> None:

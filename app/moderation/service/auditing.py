@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.accounts.models import User
 from app.db import utcnow
 from app.errors import ValidationFailed
+from app.forum.models import Answer, Board, Question
 from app.moderation.models import ModerationAction
 
 REASON_MAX = 500
@@ -56,6 +57,47 @@ def audit(
 class AuditPage:
     entries: list[ModerationAction]
     next_before: int | None
+    # Who and what the entries name, for reading them as sentences: ("question"|"answer", id) -> the post's
+    # author, ("user", id) -> the member, ("board", id) -> the board's name.
+    names: dict[tuple[str, int], str] = field(default_factory=dict)
+
+
+def entry_data(entry: ModerationAction) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An entry's `before` and `after`, as dicts (empty when unreadable)."""
+    try:
+        before, after = json.loads(entry.before or "{}"), json.loads(entry.after or "{}")
+    except ValueError:
+        return {}, {}
+    return (before if isinstance(before, dict) else {}), (after if isinstance(after, dict) else {})
+
+
+def _names(session: Session, entries: list[ModerationAction]) -> dict[tuple[str, int], str]:
+    """The names the entries mention, in a query per kind rather than one per entry."""
+    ids: dict[str, set[int]] = {"question": set(), "answer": set(), "user": set(), "board": set()}
+    for entry in entries:
+        if entry.target_type in ids:
+            ids[entry.target_type].add(entry.target_id)
+        before, after = entry_data(entry)
+        for data in (before, after):
+            if isinstance(data.get("assignee_id"), int):
+                ids["user"].add(data["assignee_id"])
+            if isinstance(data.get("board_id"), int):
+                ids["board"].add(data["board_id"])
+    names: dict[tuple[str, int], str] = {}
+    for kind, model in (("question", Question), ("answer", Answer)):
+        if ids[kind]:
+            rows = session.execute(
+                select(model.id, User).join(User, model.author_id == User.id).where(model.id.in_(ids[kind]))
+            )
+            names.update({(kind, post_id): author.name for post_id, author in rows})
+    if ids["user"]:
+        names.update(
+            {("user", user.id): user.name for user in session.scalars(select(User).where(User.id.in_(ids["user"])))}
+        )
+    if ids["board"]:
+        rows = session.execute(select(Board.id, Board.name).where(Board.id.in_(ids["board"])))
+        names.update({("board", board_id): name for board_id, name in rows})
+    return names
 
 
 def audit_log(
@@ -79,7 +121,8 @@ def audit_log(
     if before:
         query = query.where(ModerationAction.id < before)
     entries = list(session.scalars(query.order_by(ModerationAction.id.desc()).limit(limit + 1)))
-    return AuditPage(entries[:limit], entries[limit - 1].id if len(entries) > limit else None)
+    shown = entries[:limit]
+    return AuditPage(shown, entries[limit - 1].id if len(entries) > limit else None, _names(session, shown))
 
 
 def audit_actions(session: Session) -> list[str]:

@@ -1,0 +1,124 @@
+"""The audit log read as sentences in the reader's language ("Elena hid an answer by Sam"), not codes and JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext, ngettext
+
+from app.moderation import listening
+from app.moderation.models import ModerationAction
+from app.moderation.service.auditing import entry_data
+from app.web.locale import absolute_time
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue; it is translated when shown."""
+    return text
+
+
+# action -> sentence; a dict for the actions done to a post, by the post's kind. Placeholders: %(actor)s who did
+# it, %(id)s the target's number, %(author)s the post's author, %(member)s the member it was done to.
+SENTENCES: dict[str, str | dict[str, str]] = {
+    "post_hidden": {
+        "question": N_("%(actor)s hid a question by %(author)s."),
+        "answer": N_("%(actor)s hid an answer by %(author)s."),
+    },
+    "post_restored": {
+        "question": N_("%(actor)s restored a question by %(author)s."),
+        "answer": N_("%(actor)s restored an answer by %(author)s."),
+    },
+    "thread_locked": N_("%(actor)s locked question #%(id)s."),
+    "thread_unlocked": N_("%(actor)s unlocked question #%(id)s."),
+    "thread_pinned": N_("%(actor)s pinned question #%(id)s."),
+    "thread_unpinned": N_("%(actor)s unpinned question #%(id)s."),
+    "question_moved": N_("%(actor)s moved question #%(id)s from %(old)s to %(new)s."),
+    "closed_as_duplicate": N_("%(actor)s closed question #%(id)s as a duplicate of question #%(original)s."),
+    "reopened": N_("%(actor)s reopened question #%(id)s."),
+    "answers_merged": N_("%(actor)s moved the answers of question #%(id)s to question #%(original)s."),
+    "member_unsuspended": N_("%(actor)s lifted the suspension of %(member)s."),
+    "rule_added": N_("%(actor)s added the listening rule “%(name)s”."),
+    "rule_deleted": N_("%(actor)s deleted the listening rule “%(name)s”."),
+    "case_opened": N_("%(actor)s opened private case #%(id)s."),
+    "case_start": N_("%(actor)s started work on private case #%(id)s."),
+    "case_wait": N_("%(actor)s is waiting for the customer on private case #%(id)s."),
+    "case_resume": N_("%(actor)s resumed work on private case #%(id)s."),
+    "case_customer_reply": N_("%(actor)s replied on private case #%(id)s, which is open again."),
+    "case_resolve": N_("%(actor)s resolved private case #%(id)s."),
+    "case_close": N_("%(actor)s closed private case #%(id)s."),
+    "case_reopen": N_("%(actor)s reopened private case #%(id)s."),
+    "case_message": N_("%(actor)s wrote on private case #%(id)s."),
+    "case_note": N_("%(actor)s added an internal note to private case #%(id)s."),
+    "case_resolution_published": N_("%(actor)s published the resolution of private case #%(id)s."),
+}
+SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")
+SUSPENDED_INDEFINITELY = N_("%(actor)s suspended %(member)s indefinitely.")
+ASSIGNED = N_("%(actor)s assigned private case #%(id)s to %(member)s.")
+UNASSIGNED = N_("%(actor)s unassigned private case #%(id)s.")
+RULE_ON = N_("%(actor)s switched on listening rule #%(id)s.")
+RULE_OFF = N_("%(actor)s switched off listening rule #%(id)s.")
+BUILTIN_ON = N_("%(actor)s switched on the built-in check “%(name)s”.")
+BUILTIN_OFF = N_("%(actor)s switched off the built-in check “%(name)s”.")
+UNKNOWN = N_("%(actor)s: %(action)s on %(subject)s #%(id)s.")
+
+
+def _until(value: Any) -> str:
+    try:
+        return absolute_time(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -> str:
+    """What an audit entry records, as one sentence in the reader's language."""
+    before, after = entry_data(entry)
+    unknown = gettext("someone")
+    params: dict[str, Any] = {
+        "actor": entry.actor.name if entry.actor else gettext("The system"),
+        "id": entry.target_id,
+        "author": names.get((entry.target_type, entry.target_id), unknown),
+        "member": names.get(("user", entry.target_id), unknown),
+        "name": after.get("name") or before.get("name") or entry.reason,
+        "original": after.get("duplicate_of") or after.get("question_id") or "",
+        "old": names.get(("board", before.get("board_id")), unknown),
+        "new": names.get(("board", after.get("board_id")), unknown),
+    }
+    action = entry.action
+    if action == "flags_dismissed" and entry.target_type in ("question", "answer"):
+        count = after.get("dismissed") if isinstance(after.get("dismissed"), int) else 0
+        if entry.target_type == "answer":
+            return ngettext(
+                "%(actor)s dismissed %(num)d flag on an answer by %(author)s.",
+                "%(actor)s dismissed %(num)d flags on an answer by %(author)s.",
+                count,
+                **params,
+            )
+        return ngettext(
+            "%(actor)s dismissed %(num)d flag on a question by %(author)s.",
+            "%(actor)s dismissed %(num)d flags on a question by %(author)s.",
+            count,
+            **params,
+        )
+    if action == "member_suspended":
+        until = after.get("suspended_until")
+        if until in (None, "indefinitely"):
+            return gettext(SUSPENDED_INDEFINITELY, **params)
+        return gettext(SUSPENDED, until=_until(until), **params)
+    if action == "case_assigned":
+        assignee = after.get("assignee_id")
+        if assignee is None:
+            return gettext(UNASSIGNED, **params)
+        return gettext(ASSIGNED, **{**params, "member": names.get(("user", assignee), unknown)})
+    if action in ("rule_toggled", "builtin_rule_toggled"):
+        on = bool(after.get("enabled"))
+        if action == "rule_toggled":
+            return gettext(RULE_ON if on else RULE_OFF, **params)
+        params["name"] = listening.BUILTIN_DETECTORS.get(entry.reason, entry.reason)
+        return gettext(BUILTIN_ON if on else BUILTIN_OFF, **params)
+    template = SENTENCES.get(action)
+    if isinstance(template, dict):
+        template = template.get(entry.target_type)
+    if template is None:
+        return gettext(UNKNOWN, action=action, subject=entry.target_type, **params)
+    return gettext(template, **params)
