@@ -148,17 +148,7 @@ def _queue_email(session: Session, user: User, kind: str, params: dict, link: st
             + _email_footer(user)
         )
         subject = gettext("Nimbus Community: %(text)s", text=text[:150])
-    session.add(
-        EmailMessage(
-            user_id=user.id,
-            to_address=user.email,
-            subject=subject,
-            body=body,
-            kind="immediate",
-            status="pending",
-            created_at=utcnow(),
-        )
-    )
+    _queue_message(session, user, subject, body, "immediate", utcnow())
     session.info["mail_dirty"] = True
 
 
@@ -339,19 +329,19 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
             subject = ngettext(
                 "Nimbus Community: %(num)d update for you", "Nimbus Community: %(num)d updates for you", len(notes)
             )
-        session.add(
-            EmailMessage(
-                user_id=user.id,
-                to_address=user.email,
-                subject=subject,
-                body=body,
-                kind="digest",
-                status="pending",
-                created_at=now,
-            )
-        )
+        _queue_message(session, user, subject, body, "digest", now)
         for note in notes:
             note.emailed_at = now
         sent += 1
     session.info["mail_dirty"] = True
     return sent
+
+
+def _queue_message(session: Session, user: User, subject: str, body: str, kind: str, now: datetime) -> None:
+    """An e-mail waiting in the table for the sender (delivered after the commit)."""
+    session.add(
+        EmailMessage(
+            user_id=user.id, to_address=user.email, subject=subject, body=body, kind=kind, status="pending",
+            created_at=now,
+        )
+    )
