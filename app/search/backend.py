@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -57,14 +58,16 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
 
 
-class LockedWriter:
+class LockedWriter(ABC):
     """`apply` for backends that offer `locked()` and `write()`: one writer at a time, or come back later."""
 
+    @abstractmethod
     def locked(self, wait: bool = False) -> AbstractContextManager[None]:
-        raise NotImplementedError
+        """Be the one writer for the block (see SearchBackend.locked)."""
 
+    @abstractmethod
     def write(self, documents: dict[int, Document | None]) -> None:
-        raise NotImplementedError
+        """Write and commit documents under the lock (see SearchBackend.write)."""
 
     def apply(self, documents: dict[int, Document | None]) -> bool:
         try:
