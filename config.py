@@ -106,6 +106,8 @@ class Config:
             # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
             "NEW_ACCOUNT_POST_RATE_LIMIT": env.text("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day"),
             "FLAG_RATE_LIMIT": env.text("FLAG_RATE_LIMIT", "10 per hour"),
+            # Every API request, per token (per address without one); posting, kudos and flags keep their own.
+            "API_RATE_LIMIT": env.text("API_RATE_LIMIT", "120 per minute;5000 per hour"),
             "NEW_ACCOUNT_FLAG_RATE_LIMIT": env.text("NEW_ACCOUNT_FLAG_RATE_LIMIT", "3 per hour"),
             # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
             "ARGON2_TIME_COST": env.integer("ARGON2_TIME_COST", 3),

@@ -121,6 +121,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.api.auth import register as register_api_tokens
+    from app.api.pages import bp as api_tokens_bp
+    from app.api.views import bp as api_bp
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
     from app.insights.views import bp as insights_bp
@@ -139,6 +142,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
+    register_api_tokens(app)
 
 
 def retry_lost_races(app: Flask) -> None:

@@ -114,9 +114,37 @@ def _what_they_wrote() -> list[tuple[str, str]]:
         return []
 
 
-def error_page(status: int, message: str | None = None):
+# The API's error codes: stable words a script can branch on, whatever language the message is in.
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def api_error(status: int, message: object, fields: dict[str, str] | None = None) -> Response:
+    """The API's one error shape: {"error": {"code", "message", "fields"}}."""
+    body = {"error": {"code": API_CODES.get(status, "error"), "message": str(message), "fields": fields or {}}}
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="agora"'
+    return response
+
+
+def error_page(status: int, message: str | None = None, field: str | None = None, fields: dict | None = None):
     message = message or _default_message(status)
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+    if request.path.startswith("/api/"):
+        return api_error(status, message, fields or ({field: message} if field else None))
+    if request.accept_mimetypes.best == "application/json":
         return jsonify(error=message, status=status), status
     title = _titles().get(status, _("Error"))
     return render_template(
@@ -136,7 +164,8 @@ def keep_retry_after(response: Response) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        response = make_response(error_page(error.status, str(error.message) or None))
+        fields = getattr(error, "fields", None)
+        response = make_response(error_page(error.status, str(error.message) or None, error.field, fields))
         if isinstance(error, RateLimited) and error.retry_after:
             g.retry_after = error.retry_after
             response.headers["Retry-After"] = str(error.retry_after)

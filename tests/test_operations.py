@@ -94,8 +94,9 @@ def test_metrics_show_what_waits_in_the_outboxes(app, client, session):
     author = make_user(session, "asker")
     make_question(session, author, make_board(session, "laptops"), title="Screen flickers after the update")
     session.add(EmailMessage(user_id=author.id, to_address="a@example.com", subject="s", body="b", kind="x"))
-    session.add(EmailMessage(user_id=author.id, to_address="a@example.com", subject="s", body="b", kind="x",
-                             status="failed"))
+    session.add(
+        EmailMessage(user_id=author.id, to_address="a@example.com", subject="s", body="b", kind="x", status="failed")
+    )
     session.commit()
     waiting = session.scalar(select(SearchOutbox.id).limit(1))
     body = client.get("/metrics").get_data(as_text=True)

@@ -95,7 +95,11 @@ def end(session: Session, user: User) -> None:
 
 
 def end_all(session: Session, user: User) -> int:
-    """End every sign-in session of `user` (a new password, a suspension, a new role, or on request)."""
+    """End every sign-in session of `user` (a new password, a suspension, a new role, or on request), and with
+    them the account's API tokens."""
+    from app.api import tokens
+
+    tokens.revoke_all(session, user.id)
     result = session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))

@@ -106,9 +106,7 @@ def _outbox_metrics(session: Session) -> list[GaugeMetricFamily]:
     pending = GaugeMetricFamily("agora_outbox_pending", "Rows waiting in an outbox.", labels=["outbox"])
     lag = GaugeMetricFamily("agora_outbox_lag_seconds", "Age of the oldest waiting row.", labels=["outbox"])
     failed = GaugeMetricFamily("agora_jobs_failed", "Work that failed and waits for a person.", labels=["kind"])
-    search_count, search_oldest = session.execute(
-        select(func.count(), func.min(SearchOutbox.created_at))
-    ).one()
+    search_count, search_oldest = session.execute(select(func.count(), func.min(SearchOutbox.created_at))).one()
     mail_count, mail_oldest = session.execute(
         select(func.count(), func.min(EmailMessage.created_at)).where(EmailMessage.status == "pending")
     ).one()
