@@ -106,6 +106,14 @@ class Config:
             # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
             "NEW_ACCOUNT_POST_RATE_LIMIT": env.text("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day"),
             "FLAG_RATE_LIMIT": env.text("FLAG_RATE_LIMIT", "10 per hour"),
+            # Webhooks: delivered by a background thread after the commit ("thread"), in the committing request
+            # ("inline", the tests), or only by `flask webhooks deliver` ("off"). Private, loopback and link-local
+            # addresses are refused unless allowed (a request-forgery guard).
+            "WEBHOOK_DELIVERY": env.text("WEBHOOK_DELIVERY", "thread"),
+            "WEBHOOK_ALLOW_PRIVATE": env.flag("WEBHOOK_ALLOW_PRIVATE", False),
+            "WEBHOOK_TIMEOUT": env.number("WEBHOOK_TIMEOUT", 10.0),
+            "WEBHOOK_DISABLE_AFTER": env.integer("WEBHOOK_DISABLE_AFTER", 15),
+            "WEBHOOK_UNANSWERED_HOURS": env.integer("WEBHOOK_UNANSWERED_HOURS", 24),
             # Every API request, per token (per address without one); posting, kudos and flags keep their own.
             "API_RATE_LIMIT": env.text("API_RATE_LIMIT", "120 per minute;5000 per hour"),
             "NEW_ACCOUNT_FLAG_RATE_LIMIT": env.text("NEW_ACCOUNT_FLAG_RATE_LIMIT", "3 per hour"),
@@ -158,6 +166,7 @@ class TestingConfig(Config):
             "SECRET_KEY": "testing-secret",
             "DATABASE_URL": env.text("TEST_DATABASE_URL", "sqlite://"),
             "RATELIMIT_ENABLED": False,
+            "WEBHOOK_DELIVERY": "inline",
             # Still Argon2id, just cheap enough that a test suite can create hundreds of accounts.
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8 * 1024,

@@ -29,8 +29,16 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_commands(app)
     register_search(app)
     register_notifications(app)
+    register_webhooks(app)
     register_operations(app)
     return app
+
+
+def register_webhooks(app: Flask) -> None:
+    """Webhook deliveries leave after the commit that recorded them."""
+    from app.webhooks import runner
+
+    runner.register(app)
 
 
 def register_operations(app: Flask) -> None:
@@ -132,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from app.ops.probes import bp as ops_bp
     from app.reputation.views import bp as reputation_bp
     from app.search.views import bp as search_bp
+    from app.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
@@ -144,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(webhooks_bp)
     register_api_tokens(app)
 
 
@@ -171,8 +181,18 @@ def register_commands(app: Flask) -> None:
     from app.ops import cli as ops_cli
     from app.reputation import cli as reputation_cli
     from app.search import cli as search_cli
+    from app.webhooks import cli as webhooks_cli
 
-    domains = (accounts_cli, reputation_cli, escalation_cli, notifications_cli, search_cli, demo_cli, ops_cli)
+    domains = (
+        accounts_cli,
+        reputation_cli,
+        escalation_cli,
+        notifications_cli,
+        search_cli,
+        demo_cli,
+        ops_cli,
+        webhooks_cli,
+    )
     for module in domains:
         for command in module.COMMANDS:
             app.cli.add_command(command)

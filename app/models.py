@@ -11,4 +11,5 @@ def import_all_models() -> None:
     import app.moderation.models
     import app.notifications.models
     import app.reputation.models
-    import app.search.models  # noqa: F401
+    import app.search.models
+    import app.webhooks.models  # noqa: F401

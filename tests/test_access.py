@@ -45,6 +45,11 @@ ACCESS = {
     "api.assign": ("staff", False),
     "api_tokens.settings": ("member", True),
     "api_tokens.revoke": ("member", True),
+    "webhooks.endpoints": ("admin", False),
+    "webhooks.endpoint": ("admin", False),
+    "webhooks.set_active": ("admin", False),
+    "webhooks.delete": ("admin", False),
+    "webhooks.redeliver": ("admin", False),
     "api.openapi": ("visitor", False),
     "api.docs": ("visitor", False),
     "forum.index": ("visitor", False),
@@ -163,6 +168,9 @@ def world(session):
         "key": "card",
         "case_id": case.id,
         "notification_id": notification,
+        "token_id": 1,
+        "endpoint_id": 1,
+        "delivery_id": 1,
     }
     return owner, values
 
@@ -201,9 +209,9 @@ def test_owner_routes_refuse_other_members_and_allow_the_owner(app, client, sess
     login_as(make_user(session, "stranger"))
     for endpoint, method, url in _requests(app, values):
         _level, owner_checked = ACCESS[endpoint]
-        if owner_checked and endpoint != "accounts.settings":
+        if owner_checked and endpoint not in ("accounts.settings", "api_tokens.settings"):
             # A private case is not even admitted to exist for someone else (ids are not secrets).
-            private = endpoint == "notifications.open_notification" or (
+            private = endpoint in ("notifications.open_notification", "api_tokens.revoke") or (
                 endpoint.startswith("escalation.") and endpoint != "escalation.private_help"
             )
             assert _call(client, method, url).status_code == (404 if private else 403), (endpoint, method)

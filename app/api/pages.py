@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app.api import tokens
 from app.api.forms import SCOPE_LABELS, TokenForm
@@ -17,7 +18,7 @@ bp = Blueprint("api_tokens", __name__)
 
 def _form() -> TokenForm:
     form = TokenForm()
-    form.scopes.choices = [(scope, SCOPE_LABELS[scope]) for scope in tokens.scopes_for(current_user)]
+    form.scopes.choices = [SelectChoice(scope, SCOPE_LABELS[scope]) for scope in tokens.scopes_for(current_user)]
     return form
 
 

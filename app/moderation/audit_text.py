@@ -51,6 +51,10 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "case_message": N_("%(actor)s wrote on private case #%(id)s."),
     "case_note": N_("%(actor)s added an internal note to private case #%(id)s."),
     "case_resolution_published": N_("%(actor)s published the resolution of private case #%(id)s."),
+    "webhook_added": N_("%(actor)s added a webhook to %(name)s."),
+    "webhook_enabled": N_("%(actor)s switched on the webhook to %(name)s."),
+    "webhook_disabled": N_("%(actor)s switched off the webhook to %(name)s."),
+    "webhook_removed": N_("%(actor)s removed the webhook to %(name)s."),
 }
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")
 SUSPENDED_INDEFINITELY = N_("%(actor)s suspended %(member)s indefinitely.")

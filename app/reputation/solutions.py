@@ -22,6 +22,7 @@ from app.reputation import badges, rules
 from app.reputation.ledger import Post, net_by_user, points_today, post_key, post_ref, record, reverse_key
 from app.reputation.models import PointEvent
 from app.search import outbox as search_outbox
+from app.webhooks import service as webhooks
 
 
 def answer_posted(session: Session, answer: Answer, question: Question) -> None:
@@ -89,6 +90,10 @@ def accept_answer(session: Session, actor: User, question_id: int, answer_id: in
     search_outbox.enqueue(session, question.id)
     if _solution_counts(answer, question):
         _reward_solution(session, actor, question, answer)
+    if not (question.is_private or question.is_hidden):
+        payload = webhooks.question_payload(question)
+        payload["question"]["accepted_answer_id"] = answer.id
+        webhooks.emit(session, "question.solved", f"question:{question.id}", payload)
     return answer
 
 

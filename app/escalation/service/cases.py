@@ -20,6 +20,7 @@ from app.forum.models import Question
 from app.moderation.models import ModerationAction
 from app.moderation.service.auditing import audit
 from app.notifications import service as notifications
+from app.webhooks import service as webhooks
 
 NOTE_MAX = 500
 
@@ -114,6 +115,12 @@ def move(session: Session, actor: User, case: Case, action: str, role: str) -> N
         case.resolved_at = None
         case.due_at = max(case.due_at, now + rules.first_response_target(case.category, case.priority))
     audit(session, actor, f"case_{action}", "case", case.id, "", before={"status": old}, after={"status": new})
+    webhooks.emit(
+        session,
+        "case.status",
+        f"case:{case.id}",
+        {**webhooks.case_payload(case), "change": {"action": action, "from": old, "to": new}},
+    )
 
 
 def reopen_by_customer(session: Session, customer: User, case: Case) -> None:

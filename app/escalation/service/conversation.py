@@ -17,6 +17,7 @@ from app.escalation.models import Case, CaseMessage
 from app.escalation.service.cases import access_case, case_link, move, reopen_by_customer
 from app.moderation.service.auditing import audit
 from app.notifications import service as notifications
+from app.webhooks import service as webhooks
 
 MESSAGE_MIN, MESSAGE_MAX = 2, 10_000
 
@@ -78,6 +79,16 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
     if is_staff(author):
         return _staff_reply(session, author, case, body)
     message = add_message(session, author, case, body, internal=False)
+    webhooks.emit(
+        session,
+        "case.message",
+        f"case:{case.id}",
+        webhooks.case_payload(case),
+        private={
+            "customer": {"username": author.username, "name": author.name, "email": author.email},
+            "message": {"id": message.id, "body": message.body_source, "created_at": message.created_at},
+        },
+    )
     if workflow.allows(case.status, "customer_reply", workflow.CUSTOMER):
         move(session, author, case, "customer_reply", workflow.CUSTOMER)
     elif workflow.allows(case.status, "reopen", workflow.CUSTOMER):

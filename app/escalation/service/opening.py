@@ -23,6 +23,7 @@ from app.moderation.models import Flag
 from app.moderation.service.auditing import audit
 from app.notifications import service as notifications
 from app.search import outbox as search_outbox
+from app.webhooks import service as webhooks
 
 DEFAULT_PUBLIC_NOTE = "Our support team has taken this to a private conversation with the member."
 # Flags a moderator's escalation answers: the reporters asked for exactly this.
@@ -94,6 +95,19 @@ def _open_case(
     )
     if draft.message.strip():
         add_message(session, actor, case, check_message(draft.message), internal=False)
+    customer = session.get(User, question.author_id)
+    webhooks.emit(
+        session,
+        "case.opened",
+        f"case:{case.id}",
+        webhooks.case_payload(case),
+        private={
+            "customer": {"username": customer.username, "name": customer.name, "email": customer.email},
+            "question": {"id": question.id, "title": question.title, "body": question.body_source},
+            "public_note": note,
+            "message": draft.message.strip() or None,
+        },
+    )
     notifications.notify(
         session, question.author_id, "case_opened", {"case": case.id}, case_link(case), actor_id=actor.id
     )
