@@ -89,7 +89,7 @@ def register_notifications(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.accounts import passwords
+    from app.accounts import oidc, passwords
     from app.accounts.views import load_user
     from app.db import db
     from app.errors import keep_retry_after
@@ -98,6 +98,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     passwords.init_app(app)
+    oidc.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.
@@ -112,6 +113,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.company_views import bp as company_bp
     from app.accounts.views import bp as accounts_bp
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
@@ -123,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(company_bp)
     app.register_blueprint(reputation_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(escalation_bp)
