@@ -1,5 +1,5 @@
 """Sign-in with the company's account, against a real OpenID Connect provider on 127.0.0.1 (tests/oidc_provider.py):
-real discovery, JWKS, signed ID tokens and single-use codes; the provider misbehaves on request and Agora must refuse."""
+real discovery, JWKS, signed ID tokens and single-use codes; the provider misbehaves on request, Agora must refuse."""
 
 from __future__ import annotations
 
@@ -183,7 +183,9 @@ def test_an_unusable_username_claim_and_a_hostile_name_are_handled(client, sessi
 
 def test_an_existing_account_is_linked_only_after_its_password(client, session, provider):
     member = make_user(session, "piotr", email="piotr@example.com")
-    provider.signed_in = provider.person("emp-4", email="piotr@example.com", email_verified=True, preferred_username="p")
+    provider.signed_in = provider.person(
+        "emp-4", email="piotr@example.com", email_verified=True, preferred_username="p"
+    )
 
     assert company_sign_in(client).headers["Location"] == "/login/company/finish"
     # Never by e-mail address alone: nobody is signed in, nothing is linked.
@@ -303,6 +305,14 @@ def test_a_suspended_member_cannot_link_either(client, session, provider):
     )
     assert response.status_code == 403
     assert count(session, ExternalIdentity) == 0 and count(session, UserSession) == 0
+
+
+def test_only_the_sign_in_page_may_send_a_form_on_to_the_provider(client, provider):
+    """Browsers check CSP form-action against the redirect that answers the button, so the sign-in page names
+    the provider; every other page keeps form-action 'self'."""
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer}" in policy
+    assert "form-action 'self';" in client.get("/").headers["Content-Security-Policy"] + ";"
 
 
 def test_the_button_needs_a_csrf_token(client, provider):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -43,6 +44,11 @@ def _redirect_uri() -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("company.callback")
 
 
+def _reader_language() -> str:
+    """The language the visitor reads the site in (chosen, or from the browser): a new member keeps it."""
+    return str(get_locale()).split("_")[0]
+
+
 def _user_agent() -> str:
     return request.headers.get("User-Agent", "")
 
@@ -78,7 +84,7 @@ def callback():
         current_app.logger.warning("company sign-in refused: %s", error)
         return _failed(400, _("That sign-in could not be completed. Please start again."))
     try:
-        user = company.sign_in(db.session(), identity, _user_agent(), session.get("locale", "en"))
+        user = company.sign_in(db.session(), identity, _user_agent(), _reader_language())
     except PermissionDenied as error:
         return _failed(403, str(error.message))
     if user is not None:
@@ -140,7 +146,7 @@ def create():
     user = submitted(
         form,
         lambda: company.create_member(
-            db.session(), identity, form.username.data or "", _user_agent(), session.get("locale", "en")
+            db.session(), identity, form.username.data or "", _user_agent(), _reader_language()
         ),
     )
     if user is None:

@@ -5,6 +5,7 @@ the provider's published keys (JWKS) and its issuer, audience, expiry and nonce 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
@@ -47,6 +48,22 @@ def enabled() -> bool:
 
 def company_only() -> bool:
     return company_sign_in_only()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def form_action_origins() -> tuple[str, ...]:
+    """Where the sign-in button's form may lead: the issuer, and the authorization endpoint's origin once the
+    discovery document was read (Authlib keeps it; a provider that can't be reached now adds nothing)."""
+    issuer = current_app.config["OIDC_ISSUER"]
+    try:
+        endpoint = _client().load_server_metadata().get("authorization_endpoint", "")
+    except (requests.RequestException, ValueError):
+        endpoint = ""
+    return tuple(origin for origin in (_origin(issuer), _origin(endpoint)) if origin)
 
 
 def _client() -> Any:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
@@ -20,6 +31,7 @@ from app.extensions import limiter
 from app.forum import service as forum
 from app.reputation import service as reputation
 from app.web import form_status, safe_next, submitted
+from app.web.headers import policy_sending_forms_to
 
 bp = Blueprint("accounts", __name__)
 
@@ -121,7 +133,11 @@ def login():
             return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
         form.form_errors.append(_("That username or e-mail and password don't match an account."))
     status = 422 if request.method == "POST" else 200
-    return render_template("accounts/login.html", form=form, **_company_sign_in(company_only)), status
+    page = render_template("accounts/login.html", form=form, **_company_sign_in(company_only))
+    response = make_response(page, status)
+    if oidc.enabled():
+        response.headers["Content-Security-Policy"] = policy_sending_forms_to(*oidc.form_action_origins())
+    return response
 
 
 def _company_sign_in(company_only: bool) -> dict:
