@@ -381,3 +381,32 @@ def test_company_sign_in_is_rate_limited(tmp_path, postgres_schema, provider):
     assert statuses == [302, 302, 429]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_linking_counts_against_the_accounts_sign_in_limit(tmp_path, postgres_schema, provider):
+    """Guessing an account's password through the link form is no way round the per-account sign-in limit."""
+    app = company_app(
+        tmp_path, postgres_schema, provider, RATELIMIT_ENABLED=True, LOGIN_ACCOUNT_RATE_LIMIT="2 per 15 minutes"
+    )
+    client = app.test_client()
+    with app.app_context(), db.scope() as setup:
+        setup.info["app"] = app
+        make_user(setup, "target", email="target@example.com")
+    provider.signed_in = provider.person("emp-12", email="target@example.com", preferred_username="target")
+    company_sign_in(client)
+    token = tokens(client, "/login/company/finish")["link-csrf_token"]
+    guesses = [
+        client.post(
+            "/login/company/link",
+            data={"link-csrf_token": token, "link-login": "target", "link-password": f"guess {n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert guesses == [422, 422, 429]
+    right = client.post(
+        "/login/company/link", data={"link-csrf_token": token, "link-login": "target", "link-password": PASSWORD}
+    )
+    assert right.status_code == 429  # even the right password waits
+    with app.app_context(), db.scope() as check:
+        assert count(check, ExternalIdentity) == 0
+        db.engine.dispose()
