@@ -410,3 +410,22 @@ def test_linking_counts_against_the_accounts_sign_in_limit(tmp_path, postgres_sc
     with app.app_context(), db.scope() as check:
         assert count(check, ExternalIdentity) == 0
         db.engine.dispose()
+
+
+def test_an_unreachable_provider_is_a_clear_503_not_an_error_page(tmp_path, postgres_schema):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app = make_app(
+        tmp_path, postgres_schema, OIDC_ISSUER=f"http://127.0.0.1:{closed}", OIDC_CLIENT_ID="x", OIDC_CLIENT_SECRET="y"
+    )
+    client = app.test_client()
+    page = client.get("/login")
+    assert page.status_code == 200 and "data-company-sign-in" in page.get_data(as_text=True)
+    csrf = dict(CSRF.findall(page.get_data(as_text=True)))["csrf_token"]
+    response = client.post("/login/company", data={"csrf_token": csrf})
+    assert response.status_code == 503 and "data-company-sign-in-failed" in response.get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()

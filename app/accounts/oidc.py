@@ -56,13 +56,11 @@ def _origin(url: str) -> str:
 
 
 def form_action_origins() -> tuple[str, ...]:
-    """Where the sign-in button's form may lead: the issuer, and the authorization endpoint's origin once the
-    discovery document was read (Authlib keeps it; a provider that can't be reached now adds nothing)."""
+    """Where the sign-in button's form may lead (CSP form-action): the issuer's origin, and the authorization
+    endpoint's once a sign-in has read the discovery document. Not fetched here, so a slow provider never slows
+    the sign-in page; providers put that endpoint on the issuer's origin, so the first sign-in is not held up."""
     issuer = current_app.config["OIDC_ISSUER"]
-    try:
-        endpoint = _client().load_server_metadata().get("authorization_endpoint", "")
-    except (requests.RequestException, ValueError):
-        endpoint = ""
+    endpoint = _client().server_metadata.get("authorization_endpoint", "")
     return tuple(origin for origin in (_origin(issuer), _origin(endpoint)) if origin)
 
 
