@@ -429,3 +429,21 @@ def test_an_unreachable_provider_is_a_clear_503_not_an_error_page(tmp_path, post
     assert response.status_code == 503 and "data-company-sign-in-failed" in response.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_finish_page_is_accessible(client, session, provider):
+    """Field purposes for password managers, errors tied to their field, no "None" attributes, no skipped heading."""
+    from tests.test_accessibility import Page
+
+    make_user(session, "taken", email="taken@example.com")
+    provider.signed_in = provider.person("emp-13", email="new13@example.com", preferred_username="taken")
+    company_sign_in(client)
+    html = client.get("/login/company/finish").get_data(as_text=True)
+    page = Page(html)
+    assert page.by_id("new-username")["autocomplete"] == "username"
+    assert page.by_id("new-username")["aria-invalid"] == "true"
+    assert "new-username-error" in page.by_id("new-username")["aria-describedby"]
+    assert page.by_id("link-login")["autocomplete"] == "username"
+    assert page.by_id("link-password")["autocomplete"] == "current-password"
+    assert page.headings[:3] == [1, 2, 2]
+    assert '="None"' not in html

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import service, sessions
@@ -91,8 +91,10 @@ def _start(session: Session, user: User, identity: Identity, user_agent: str, li
     if link:
         session.add(ExternalIdentity(user_id=user.id, issuer=identity.issuer, subject=identity.subject))
     else:
-        session.query(ExternalIdentity).filter_by(issuer=identity.issuer, subject=identity.subject).update(
-            {"last_used_at": now}
+        session.execute(
+            update(ExternalIdentity)
+            .where(ExternalIdentity.issuer == identity.issuer, ExternalIdentity.subject == identity.subject)
+            .values(last_used_at=now)
         )
     user.last_seen_at = now
     sessions.start(session, user, user_agent)
