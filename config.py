@@ -144,6 +144,16 @@ class Config:
             "METRICS_TOKEN": env.text("METRICS_TOKEN", ""),
             # A Redis server for background jobs (and, later, the page cache); /readyz checks that it answers.
             "REDIS_URL": env.text("REDIS_URL", ""),
+            # Sign-in with the company's OpenID Connect provider: on when OIDC_ISSUER is set (its discovery document is
+            # read from <issuer>/.well-known/openid-configuration at the first sign-in).
+            "OIDC_ISSUER": env.text("OIDC_ISSUER", "").strip().rstrip("/"),
+            "OIDC_CLIENT_ID": env.text("OIDC_CLIENT_ID", ""),
+            "OIDC_CLIENT_SECRET": env.text("OIDC_CLIENT_SECRET", ""),
+            # The button's text; empty: "Sign in with your company account" in the reader's language.
+            "OIDC_BUTTON_TEXT": env.text("OIDC_BUTTON_TEXT", ""),
+            # Members sign in only through the provider; admins keep a password as a fallback.
+            "OIDC_ONLY": env.flag("OIDC_ONLY", False),
+            "OIDC_RATE_LIMIT": env.text("OIDC_RATE_LIMIT", "20 per minute;100 per hour"),
         }
 
     @classmethod

@@ -105,7 +105,7 @@ def register_notifications(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.accounts import passwords
+    from app.accounts import oidc, passwords
     from app.accounts.views import load_user
     from app.db import db
     from app.errors import keep_retry_after
@@ -114,6 +114,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     passwords.init_app(app)
+    oidc.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.
@@ -128,6 +129,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.company_views import bp as company_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.auth import register as register_api_tokens
     from app.api.pages import bp as api_tokens_bp
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(company_bp)
     app.register_blueprint(reputation_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(escalation_bp)

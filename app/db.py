@@ -132,10 +132,13 @@ class Database:
         finally:
             session.close()
 
-    def session(self) -> Session:
-        """The current request's session: read transactions for GET, write transactions otherwise."""
+    def session(self, write: bool | None = None) -> Session:
+        """The current request's session: read transactions for GET, write transactions otherwise. A GET that
+        must write (the way back from the company's sign-in provider) asks for `write=True` before anything else
+        opened the request's session."""
         if "db_session" not in g:
-            write = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+            if write is None:
+                write = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
             g.db_session = self.new_session(write=write)
         return g.db_session
 

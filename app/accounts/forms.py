@@ -81,3 +81,37 @@ class ProfileForm(AgoraForm):
 
 class LanguageForm(AgoraForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+
+
+class StartCompanySignInForm(AgoraForm):
+    """The company sign-in button: only its CSRF token, so no other site can send someone off to sign in."""
+
+
+class CompanyUsernameForm(AgoraForm):
+    """A first company sign-in whose username is taken here (or not usable as one): the member picks another."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(_l("Choose a username.")),
+            Length(USERNAME_MIN, USERNAME_MAX),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use only letters, digits, dashes and underscores.")),
+        ],
+        description=_l("Shown on your posts. Letters, digits, dashes and underscores."),
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class CompanyLinkForm(AgoraForm):
+    """A first company sign-in for someone who already has an account here: its password proves it is theirs."""
+
+    login = StringField(
+        _l("Username or e-mail"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import ROLES, Role, role_check_sql  # noqa: F401 - ROLES kept importable from here
@@ -15,6 +15,9 @@ EMAIL_MAX = 254
 DISPLAY_NAME_MAX = 60
 BIO_MAX = 500
 CLIENT_MAX = 120
+# OpenID Connect: an issuer is a URL; a subject is at most 255 ASCII characters (OIDC Core 2).
+ISSUER_MAX = 255
+SUBJECT_MAX = 255
 
 
 class User(Base):
@@ -86,3 +89,23 @@ class UserSession(Base):
     # "Firefox on Linux": enough to recognise a device, not a fingerprint.
     client: Mapped[str] = mapped_column(String(CLIENT_MAX), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ExternalIdentity(Base):
+    """A member's account at the company's OpenID Connect provider: (issuer, subject) names it for good, whatever
+    its e-mail address or username become there. Linked only at a first sign-in that created the member or that
+    the member confirmed with this account's password."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_external_identities_issuer_subject"),
+        # One account per member at each provider: a second one would be a second way in nobody asked for.
+        UniqueConstraint("user_id", "issuer", name="uq_external_identities_user_issuer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(ISSUER_MAX))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

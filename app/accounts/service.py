@@ -122,9 +122,13 @@ class SignIn:
     login: str
     password: str
     user_agent: str = ""
+    # OIDC_ONLY: members sign in through the company's provider, so a password opens only an admin account.
+    admins_only: bool = False
 
 
-def sign_in(session: Session, attempt: SignIn, throttle: LoginThrottle | None = None) -> User | None:
+def sign_in(
+    session: Session, attempt: SignIn, throttle: LoginThrottle | None = None, start_session: bool = True
+) -> User | None:
     """The member for these credentials, with a new sign-in session started; None if they don't match.
 
     With a throttle, an account whose failures are being waited out is refused before any password is
@@ -138,12 +142,14 @@ def sign_in(session: Session, attempt: SignIn, throttle: LoginThrottle | None = 
             retry_after=wait,
         )
     user = authenticate(session, attempt.login, attempt.password)
+    if user is not None and attempt.admins_only and user.role != Role.ADMIN.value:
+        user = None  # answered like a wrong password: the page says that only admins use one here
     if throttle is not None:
         if user is None:
             throttle.failed(attempt.login)
         else:
             throttle.succeeded(attempt.login)
-    if user is not None:
+    if user is not None and start_session:
         sessions.start(session, user, attempt.user_agent)
     return user
 

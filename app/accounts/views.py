@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 from limits import parse
 
-from app.accounts import service, sessions
-from app.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm
+from app.accounts import oidc, service, sessions
+from app.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm, StartCompanySignInForm
 from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
 from app.auth.access import access
@@ -20,6 +31,7 @@ from app.extensions import limiter
 from app.forum import service as forum
 from app.reputation import service as reputation
 from app.web import form_status, safe_next, submitted
+from app.web.headers import policy_sending_forms_to
 
 bp = Blueprint("accounts", __name__)
 
@@ -73,6 +85,10 @@ def _login_limit() -> str:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("forum.index"))
+    if oidc.company_only():
+        # Members join through the company's sign-in: its first use creates their account.
+        flash(_("Join with your company account: signing in with it the first time creates your account here."), "info")
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
     form = RegisterForm()
     user = submitted(form, lambda: _register(form))
     if user is None:
@@ -103,8 +119,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("forum.index"))
     form = LoginForm()
+    company_only = oidc.company_only()
     if form.validate_on_submit():
-        attempt = service.SignIn(form.login.data, form.password.data, request.headers.get("User-Agent", ""))
+        attempt = service.SignIn(
+            form.login.data, form.password.data, request.headers.get("User-Agent", ""), admins_only=company_only
+        )
         user = service.sign_in(db.session(), attempt, _login_throttle())
         if user is not None:
             db.commit()
@@ -114,7 +133,26 @@ def login():
             return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
         form.form_errors.append(_("That username or e-mail and password don't match an account."))
     status = 422 if request.method == "POST" else 200
-    return render_template("accounts/login.html", form=form), status
+    page = render_template("accounts/login.html", form=form, **_company_sign_in(company_only))
+    response = make_response(page, status)
+    if oidc.enabled():
+        response.headers["Content-Security-Policy"] = policy_sending_forms_to(*oidc.form_action_origins())
+    return response
+
+
+def _company_sign_in(company_only: bool) -> dict:
+    """What the sign-in page shows of the company sign-in: its button, and (OIDC_ONLY) the password form only
+    on the admins' fallback page (`?local=1`) or after an attempt there."""
+    if not oidc.enabled():
+        return {"company_button": None, "show_password": True, "company_only": False}
+    text = current_app.config["OIDC_BUTTON_TEXT"] or _("Sign in with your company account")
+    show_password = not company_only or request.method == "POST" or request.args.get("local") == "1"
+    return {
+        "company_button": text,
+        "company_form": StartCompanySignInForm(),
+        "show_password": show_password,
+        "company_only": company_only,
+    }
 
 
 @bp.post("/logout")

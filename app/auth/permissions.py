@@ -99,6 +99,18 @@ def moderators_are_employees() -> bool:
     return has_app_context() and bool(current_app.config.get("CASE_CONTENT_FOR_MODERATORS"))
 
 
+def company_sign_in_only() -> bool:
+    """OIDC_ONLY (with a provider configured): members sign in only through the company's OpenID Connect provider."""
+    config = current_app.config if has_app_context() else {}
+    return bool(config.get("OIDC_ISSUER")) and bool(config.get("OIDC_ONLY"))
+
+
+def _use_password(user: Any, obj: Any) -> bool:
+    """A local password signs in (and may be set) unless members sign in through the company; admins keep theirs
+    as the way in when the provider is down or misconfigured."""
+    return not company_sign_in_only() or role_at_least(user, Role.ADMIN)
+
+
 def _is_customer(user: Any, case: Any) -> bool:
     return is_member(user) and case.customer_id == user.id
 
@@ -169,6 +181,7 @@ RULES: dict[str, Any] = {
     "write_internal_note": _insider,
     "work_cases": lambda user, obj: is_staff(user),
     "administer": lambda user, obj: role_at_least(user, Role.ADMIN),
+    "use_password": _use_password,
 }
 
 

@@ -12,6 +12,15 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 
+
+
+def policy_sending_forms_to(*origins: str) -> str:
+    """The policy for a page whose form may lead to another site (the company sign-in button, which is answered by a
+    redirect to the provider: browsers check form-action against every redirect after a form is sent)."""
+    extra = " ".join(sorted({origin for origin in origins if origin}))
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {extra}".rstrip())
+
+
 # Visitor-level pages that still carry one person's data (a signed link's owner).
 PRIVATE_VISITOR_ENDPOINTS = frozenset({"notifications.unsubscribe"})
 

@@ -1,7 +1,7 @@
 """personal access tokens for the API, and webhooks
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-01 15:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0012"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
