@@ -33,6 +33,12 @@ ACCESS = {
     "accounts.profile": ("visitor", False),
     "accounts.settings": ("member", True),
     "accounts.set_language": ("visitor", False),
+    "accounts.forgot_password": ("visitor", False),
+    "accounts.reset_password": ("visitor", False),
+    "accounts.verify_email": ("visitor", False),
+    "accounts.resend_verification": ("member", False),
+    "accounts.change_password": ("member", False),
+    "accounts.change_email": ("member", False),
     "forum.answer_link": ("visitor", False),
     "reputation.kudo_give": ("member", False),
     "reputation.kudo_withdraw": ("member", False),
@@ -131,6 +137,7 @@ def world(session):
         "key": "card",
         "case_id": case.id,
         "notification_id": notification,
+        "token": "not-a-valid-token",
     }
     return owner, values
 
