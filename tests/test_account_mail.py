@@ -359,3 +359,33 @@ def test_stock_messages_are_in_our_own_words(client, session, login_as, path) ->
     if path == "/register":
         long_name = client.form_post(path, {"username": "x" * 31}).get_data(as_text=True)
         assert "Use 3 to 30 characters." in long_name and "characters long" not in long_name
+
+
+@pytest.mark.parametrize("lang", ["pl", "he"])
+def test_the_strength_hint_is_in_the_members_language(tmp_path, postgres_schema, lang) -> None:
+    from tests.pending_catalogues import catalogue, compile_into, forget_loaded_catalogues
+
+    app = make_app(tmp_path, postgres_schema, BABEL_TRANSLATION_DIRECTORIES=compile_into(tmp_path / "translations"))
+    forget_loaded_catalogues(app)
+    app.test_client_class = Client
+    client = app.test_client()
+    data = {"username": "anna_k", "email": "anna@example.com", "password": "password123", "confirm": "password123"}
+    data["csrf_token"] = client.csrf()
+    page = client.post("/register", data=data, headers={"Accept-Language": lang}).get_data(as_text=True)
+    for english in ("This password is too easy to guess.", "This is a very common password."):
+        translated = catalogue(lang).get(english).string
+        assert translated and translated in page and english not in page
+    forget_loaded_catalogues(app)
+    db_dispose(app)
+
+
+def test_the_strength_check_counts_the_members_own_names_and_the_sites() -> None:
+    from app.accounts import strength
+    from app.errors import ValidationFailed
+
+    strength.check("correct horse battery", "anna_k", "anna@example.com")
+    for weak in ("password123", "qwertyuiop", "aaaaaaaaaaaa", "nimbus2026!", "annakowalska1", "1234567890"):
+        with pytest.raises(ValidationFailed):
+            strength.check(weak, "annakowalska", "anna.kowalska@example.com")
+    with pytest.raises(ValidationFailed):
+        strength.check("x" * 201)
