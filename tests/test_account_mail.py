@@ -366,7 +366,8 @@ def test_the_strength_hint_is_in_the_members_language(tmp_path, postgres_schema,
     from tests.pending_catalogues import catalogue, compile_into, forget_loaded_catalogues
 
     app = make_app(tmp_path, postgres_schema, BABEL_TRANSLATION_DIRECTORIES=compile_into(tmp_path / "translations"))
-    forget_loaded_catalogues(app)
+    with app.app_context():
+        forget_loaded_catalogues(app)
     app.test_client_class = Client
     client = app.test_client()
     data = {"username": "anna_k", "email": "anna@example.com", "password": "password123", "confirm": "password123"}
@@ -375,7 +376,8 @@ def test_the_strength_hint_is_in_the_members_language(tmp_path, postgres_schema,
     for english in ("This password is too easy to guess.", "This is a very common password."):
         translated = catalogue(lang).get(english).string
         assert translated and translated in page and english not in page
-    forget_loaded_catalogues(app)
+    with app.app_context():
+        forget_loaded_catalogues(app)
     db_dispose(app)
 
 
@@ -389,3 +391,7 @@ def test_the_strength_check_counts_the_members_own_names_and_the_sites() -> None
             strength.check(weak, "annakowalska", "anna.kowalska@example.com")
     with pytest.raises(ValidationFailed):
         strength.check("x" * 201)
+    # Up to the 200 allowed, however long: zxcvbn itself refuses more than 72 characters.
+    strength.check("lantern harbour quietly " * 8)
+    with pytest.raises(ValidationFailed):
+        strength.check("a" * 200)
