@@ -102,6 +102,11 @@ class Config:
             "LOGIN_ACCOUNT_DELAY": env.integer("LOGIN_ACCOUNT_DELAY", 60),
             "LOGIN_ACCOUNT_MAX_DELAY": env.integer("LOGIN_ACCOUNT_MAX_DELAY", 900),
             "REGISTER_RATE_LIMIT": env.text("REGISTER_RATE_LIMIT", "5 per hour"),
+            # Password-reset requests per address, then reset mails per account (further requests get the same
+            # answer, but no mail); confirmation links and address changes per member.
+            "PASSWORD_RESET_RATE_LIMIT": env.text("PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+            "PASSWORD_RESET_ACCOUNT_RATE_LIMIT": env.text("PASSWORD_RESET_ACCOUNT_RATE_LIMIT", "3 per hour"),
+            "ACCOUNT_MAIL_RATE_LIMIT": env.text("ACCOUNT_MAIL_RATE_LIMIT", "5 per hour"),
             "POST_RATE_LIMIT": env.text("POST_RATE_LIMIT", "10 per minute;100 per day"),
             # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
             "NEW_ACCOUNT_POST_RATE_LIMIT": env.text("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day"),

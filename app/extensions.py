@@ -31,7 +31,10 @@ NEW_ACCOUNT_AGE = timedelta(days=1)
 
 
 def limit_for(name: str) -> str:
-    """The configured rate limit `name`, or its NEW_ACCOUNT_ variant for accounts younger than a day."""
-    if current_user and current_user.is_authenticated and current_user.created_at > utcnow() - NEW_ACCOUNT_AGE:
+    """The configured rate limit `name`, or its NEW_ACCOUNT_ variant for accounts younger than a day or whose
+    e-mail address is not confirmed yet."""
+    if current_user and current_user.is_authenticated and (
+        current_user.created_at > utcnow() - NEW_ACCOUNT_AGE or current_user.email_verified_at is None
+    ):
         return current_app.config[f"NEW_ACCOUNT_{name}"]
     return current_app.config[name]

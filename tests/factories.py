@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.accounts.models import User
+from app.db import utcnow
 from app.forum import service as forum
 from app.forum.models import Answer, Board, Question
 
@@ -24,7 +25,10 @@ def in_app_of(session: Session) -> AbstractContextManager[object]:
     return app.app_context() if app is not None and not has_app_context() else nullcontext()
 
 
-def make_user(session: Session, username: str | None = None, role: str = "member", **fields) -> User:
+def make_user(
+    session: Session, username: str | None = None, role: str = "member", verified: bool = True, **fields
+) -> User:
+    """A member whose e-mail address is confirmed, unless `verified=False` (as right after signing up)."""
     n = next(_counter)
     username = username or f"user{n}"
     with in_app_of(session):
@@ -33,6 +37,8 @@ def make_user(session: Session, username: str | None = None, role: str = "member
             accounts.Registration(username, fields.pop("email", f"{username}@example.com"), PASSWORD),
             role=role,
         )
+    if verified:
+        user.email_verified_at = utcnow()
     for name, value in fields.items():
         setattr(user, name, value)
     session.commit()

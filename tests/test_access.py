@@ -75,6 +75,12 @@ ACCESS = {
     "company.finish": ("visitor", False),
     "company.create": ("visitor", False),
     "company.link": ("visitor", False),
+    "accounts.forgot_password": ("visitor", False),
+    "accounts.reset_password": ("visitor", False),
+    "accounts.verify_email": ("visitor", False),
+    "accounts.resend_verification": ("member", False),
+    "accounts.change_password": ("member", False),
+    "accounts.change_email": ("member", False),
     "forum.answer_link": ("visitor", False),
     "reputation.kudo_give": ("member", False),
     "reputation.kudo_withdraw": ("member", False),
@@ -177,6 +183,7 @@ def world(session):
         "token_id": 1,
         "endpoint_id": 1,
         "delivery_id": 1,
+        "token": "not-a-valid-token",
     }
     return owner, values
 

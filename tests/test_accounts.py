@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.notifications.models import EmailMessage
 from tests.factories import PASSWORD, make_user
 
 
@@ -14,35 +15,48 @@ def register(client, **fields):
     return client.form_post("/register", data)
 
 
-def test_register_signs_in_and_hashes_with_argon2id(client, session) -> None:
+def test_register_hashes_with_argon2id_and_mails_a_link_to_confirm_the_address(client, session) -> None:
     response = register(client)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     user = session.scalar(select(User).where(User.username_key == "anna_k"))
-    assert user is not None and user.role == "member"
+    assert user is not None and user.role == "member" and user.email_verified_at is None
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
-    page = client.get("/").get_data(as_text=True)
-    assert "Sign out" in page and "anna_k" in page
+    mail = session.scalars(select(EmailMessage).where(EmailMessage.to_address == "anna@example.com")).one()
+    assert mail.kind == "account" and "/verify-email/" in mail.body
 
 
-def test_duplicate_username_and_email_are_refused_case_insensitively(client, session) -> None:
-    make_user(session, "Anna_K", email="Anna@Example.com")
+def test_duplicate_username_is_refused_but_a_registered_address_gets_the_same_answer(client, session) -> None:
+    owner = make_user(session, "Anna_K", email="Anna@Example.com")
     response = register(client, username="anna_k", email="other@example.com")
     assert response.status_code == 422
     assert "That username is taken." in response.get_data(as_text=True)
-    response = register(client, username="someone", email="ANNA@example.COM")
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    assert "already exists" in page
-    assert 'value="someone"' in page  # what the user typed is kept
-    assert session.query(User).count() == 1
+    fresh = register(client, username="newcomer", email="new@example.com")
+    said_to_new = [(kind, text.replace("new@example.com", "ADDRESS")) for kind, text in _flashes(client)]
+    taken = register(client, username="someone", email="ANNA@example.COM")
+    said_to_taken = [(kind, text.replace("ANNA@example.COM", "ADDRESS")) for kind, text in _flashes(client)]
+    # Same status, same place, same message: nothing says the address has an account.
+    assert (taken.status_code, taken.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
+    assert said_to_taken == said_to_new and "ADDRESS" in said_to_new[0][1]
+    assert session.scalar(select(User).where(User.username_key == "someone")) is None
+    warning = session.scalars(select(EmailMessage).where(EmailMessage.user_id == owner.id)).one()
+    assert warning.to_address == "anna@example.com" and "/verify-email/" not in warning.body
+    assert "no new account was made" in warning.body
+
+
+def _flashes(client) -> list:
+    """The messages waiting for the next page, taken (as that page would)."""
+    with client.session_transaction() as sess:
+        return list(sess.pop("_flashes", []))
 
 
 def test_weak_or_malformed_registration_is_refused_with_reasons(client, session) -> None:
     cases = [
-        ({"password": "short", "confirm": "short"}, "between 10 and 200 characters"),
+        ({"password": "short", "confirm": "short"}, "A password has 10 to 200 characters."),
+        ({"password": "password123", "confirm": "password123"}, "This is a very common password."),
+        ({"password": "anna_k2026!", "confirm": "anna_k2026!"}, "too easy to guess"),
         ({"username": "a b<script>"}, "letters, digits, dashes and underscores"),
-        ({"username": "x" * 31}, "between 3 and 30 characters"),
+        ({"username": "x" * 31}, "Use 3 to 30 characters."),
         ({"email": "not-an-email"}, "look like an e-mail address"),
         ({"confirm": "something else entirely"}, "The two passwords differ."),
     ]

@@ -57,14 +57,14 @@ def test_visitors_are_sent_to_sign_in_before_asking(client, board):
     ("fields", "message"),
     [
         ({"title": ""}, "Give your question a title."),
-        ({"title": "Too short"}, "between 10 and 150 characters"),
-        ({"title": "T" * 151}, "between 10 and 150 characters"),
+        ({"title": "Too short"}, "Use 10 to 150 characters."),
+        ({"title": "T" * 151}, "Use 10 to 150 characters."),
         ({"body": ""}, "Describe your problem."),
-        ({"body": "x" * 20_001}, "between 10 and 20000 characters"),
+        ({"body": "x" * 20_001}, "Use 10 to 20000 characters."),
         ({"tags": "a, b2, c3, d4, e5, f6"}, "Use at most 5 tags."),
         ({"tags": "ok, <script>"}, "is not a valid tag"),
         ({"tags": "x"}, "is not a valid tag"),
-        ({"board": "no-such-board"}, "Not a valid choice"),
+        ({"board": "no-such-board"}, "Choose one of the options offered."),
     ],
 )
 def test_bad_questions_are_refused_and_the_text_is_kept(client, session, board, member, login_as, fields, message):

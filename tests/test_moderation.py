@@ -407,7 +407,7 @@ def test_thread_tools_forms_refuse_bad_input_with_422(client, session, world, lo
     assert response.status_code == 422
     for action, data, problem in (
         ("hide", {"reason": " "}, "Why is it hidden? Give a reason."),
-        ("dismiss", {"reason": "x" * 501}, "Reason: Field cannot be longer than 500 characters."),
+        ("dismiss", {"reason": "x" * 501}, "Reason: Use at most 500 characters."),
     ):
         response = client.form_post(f"/mod/questions/{question.id}/{action}", data)
         assert response.status_code == 422 and problem in response.get_data(as_text=True), action

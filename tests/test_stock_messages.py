@@ -1,4 +1,5 @@
-"""WTForms' own messages ("This field is required.") come out in the reader's language, from our catalogues."""
+"""WTForms' own messages ("This field is required.") come out in our own words, in the reader's language, from our
+catalogues."""
 
 from __future__ import annotations
 
@@ -30,9 +31,9 @@ def test_a_polish_visitor_sees_wtforms_messages_in_polish(client):
     response = client.post("/register", data={"csrf_token": token}, headers={"Accept-Language": "pl"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    required = catalogue("pl").get("This field is required.").string
+    required = catalogue("pl").get("Please fill this in.").string
     assert required and required in page
-    assert "This field is required." not in page
+    assert "This field is required." not in page and "Please fill this in." not in page
 
 
 @pytest.mark.parametrize(("lang", "count", "form"), [("pl", 5, 2), ("he", 2, 1), ("sq", 1, 0)])
@@ -41,6 +42,6 @@ def test_length_messages_use_the_languages_plural_forms(client, lang, count, for
         text = translations.ngettext(
             "Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", count
         )
-    entry = catalogue(lang).get("Field cannot be longer than %(max)d character.")
+    entry = catalogue(lang).get("Use at most %(max)d character.")
     assert text == entry.string[form]
     assert "%(max)d" in text  # WTForms fills it in itself

@@ -158,6 +158,8 @@ def create_member(
         email=identity.email,
         password_hash=NO_PASSWORD,
         display_name=identity.name,
+        # The provider vouches for the address (an explicit email_verified=false was refused above).
+        email_verified_at=utcnow(),
         locale=locale if locale in service.LOCALES else "en",
         role=Role.MEMBER.value,
     )

@@ -38,7 +38,7 @@ class RegisterForm(AgoraForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Choose a password.")), Length(PASSWORD_MIN, PASSWORD_MAX)],
+        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX)],
         description=_l("At least %(n)d characters. A few unrelated words make a good one.", n=PASSWORD_MIN),
         render_kw={"autocomplete": "new-password"},
     )
@@ -81,6 +81,68 @@ class ProfileForm(AgoraForm):
 
 class LanguageForm(AgoraForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+
+
+def _new_password(label=None) -> PasswordField:
+    return PasswordField(
+        label or _l("New password"),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=PASSWORD_MAX)],
+        description=_l("At least %(n)d characters. A few unrelated words make a good one.", n=PASSWORD_MIN),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _confirm() -> PasswordField:
+    return PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ConfirmForm(AgoraForm):
+    """A button and its CSRF token, nothing else."""
+
+
+class ForgotPasswordForm(AgoraForm):
+    login = StringField(
+        _l("Username or e-mail"),
+        validators=[DataRequired(_l("Enter your username or e-mail address.")), Length(max=EMAIL_MAX)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(AgoraForm):
+    password = _new_password()
+    confirm = _confirm()
+
+
+class ChangePasswordForm(AgoraForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password()
+    confirm = _confirm()
+
+
+class ChangeEmailForm(AgoraForm):
+    email = EmailField(
+        _l("New e-mail address"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=EMAIL_MAX),
+            Regexp(EMAIL_PATTERN, message=_l("That doesn't look like an e-mail address.")),
+        ],
+        description=_l("We send a link to it; your address changes when you open it."),
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class StartCompanySignInForm(AgoraForm):

@@ -48,6 +48,9 @@ class User(Base):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     suspension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the member followed the link mailed to `email`; until then no notification is e-mailed to it and
+    # the account keeps the new-account limits.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # Flask-Login's protocol, spelled out rather than inherited from UserMixin.
     is_authenticated = True
@@ -60,6 +63,10 @@ class User(Base):
         """What Flask-Login keeps in the session and the remember-me cookie: the member and the sign-in
         session, so ending that session on the server makes both cookies worthless."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def is_suspended(self, now: datetime | None = None) -> bool:
         if self.suspended_at is None:
@@ -109,3 +116,26 @@ class ExternalIdentity(Base):
     subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountToken(Base):
+    """A single-use link mailed to a member: a password reset, or the confirmation of an e-mail address.
+
+    Only a hash of the secret is kept, so someone who reads the table can't use what they find there."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('reset', 'verify')", name="purpose"),
+        Index("ix_account_tokens_user_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address the link was sent to: for "verify", the address that following it confirms.
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the link is used, or voided (another link used, the password changed, a newer address).
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts import passwords, sessions
+from app.accounts import passwords, sessions, strength, tokens
 from app.accounts.models import BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, ROLES, USERNAME_MAX, User
 from app.accounts.throttle import LoginThrottle
 from app.auth.roles import Role
@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.errors import NotFound, RateLimited, ValidationFailed
 
 USERNAME_MIN = 3
-PASSWORD_MIN, PASSWORD_MAX = 10, 200
+PASSWORD_MIN, PASSWORD_MAX = strength.PASSWORD_MIN, strength.PASSWORD_MAX
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALES = ("en", "el", "pl", "sq", "he")
@@ -39,10 +39,7 @@ class Registration:
             raise ValidationFailed(_("Use only letters, digits, dashes and underscores in a username."), "username")
         if len(self.email) > EMAIL_MAX or not EMAIL_PATTERN.match(self.email):
             raise ValidationFailed(_("That doesn't look like an e-mail address."), "email")
-        if not (PASSWORD_MIN <= len(self.password) <= PASSWORD_MAX):
-            raise ValidationFailed(
-                _("A password has %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX), "password"
-            )
+        strength.check(self.password, self.username, self.email)
         if self.locale not in LOCALES:
             raise ValidationFailed(_("Unknown language."), "locale")
 
@@ -155,15 +152,13 @@ def sign_in(
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> User:
-    """Set a new password after checking the current one, and end every sign-in session of the account:
-    whoever learnt the old password may already be signed in somewhere."""
+    """Set a new password after checking the current one, and end every sign-in session of the account
+    (whoever learnt the old password may already be signed in somewhere) and void every reset link."""
     if not passwords.verify_password(user.password_hash, current):
         raise ValidationFailed(_("That is not your current password."), "current_password")
-    if not (PASSWORD_MIN <= len(new) <= PASSWORD_MAX):
-        raise ValidationFailed(
-            _("A password has %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX), "password"
-        )
+    strength.check(new, user.username, user.email)
     user.password_hash = passwords.hash_password(new)
+    tokens.void_all(session, user, "reset")
     sessions.end_all(session, user)
     return user
 

@@ -107,3 +107,20 @@ def end_all(session: Session, user: User) -> int:
     )
     user.session_token = None
     return result.rowcount
+
+
+def recent(session: Session, user: User, limit: int = 10) -> list[UserSession]:
+    """The member's latest sign-ins, newest first, ended ones included: a stranger's shows up here."""
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id)
+            .order_by(UserSession.created_at.desc(), UserSession.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def token_hash_of(user: User) -> str | None:
+    """The stored hash of the sign-in session `user` was loaded for (to mark "this device" in a list)."""
+    return _hash(user.session_token) if user.session_token else None

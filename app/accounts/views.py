@@ -16,18 +16,31 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
-from limits import parse
+from limits import parse, parse_many
 
-from app.accounts import oidc, service, sessions
-from app.accounts.forms import LanguageForm, LoginForm, ProfileForm, RegisterForm, StartCompanySignInForm
+from app.accounts import oidc, service, service_mail, sessions
+from app.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    StartCompanySignInForm,
+)
 from app.accounts.models import User
 from app.accounts.throttle import LoginThrottle
 from app.auth.access import access
 from app.db import db
-from app.extensions import limiter
+from app.errors import BadRequest
+from app.extensions import limiter, user_or_address
 from app.forum import service as forum
 from app.reputation import service as reputation
 from app.web import form_status, safe_next, submitted
@@ -90,26 +103,23 @@ def register():
         flash(_("Join with your company account: signing in with it the first time creates your account here."), "info")
         return redirect(url_for("accounts.login", next=request.args.get("next")))
     form = RegisterForm()
-    user = submitted(form, lambda: _register(form))
-    if user is None:
+    done = submitted(form, lambda: service_mail.sign_up(db.session(), _registration(form)) or True)
+    if done is None:
         return render_template("accounts/register.html", form=form), form_status()
-    _fresh_session()
-    login_user(user)
-    flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
-    return redirect(safe_next(request.args.get("next"), url_for("forum.index")))
+    # The same answer whether the address was new or already had an account (whose owner was told).
+    flash(_("Nearly there: we sent a link to %(email)s. Open it to confirm your address, then sign in.",
+            email=form.email.data.strip()), "success")
+    return redirect(url_for("accounts.login", next=safe_next(request.args.get("next"), None)))
 
 
-def _register(form: RegisterForm) -> User:
-    """The new member, with the sign-in session for this device started in the same transaction."""
-    data = service.Registration(
+def _registration(form: RegisterForm) -> service.Registration:
+    locale = session.get("locale") or str(get_locale())
+    return service.Registration(
         username=form.username.data.strip(),
         email=form.email.data.strip(),
         password=form.password.data,
-        locale=session.get("locale", "en"),
+        locale=locale if locale in service.LOCALES else "en",
     )
-    user = service.register(db.session(), data)
-    sessions.start(db.session(), user, request.headers.get("User-Agent", ""))
-    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -200,7 +210,12 @@ def settings():
     form = ProfileForm(obj=current_user)
     saved = submitted(form, lambda: service.update_profile(db.session(), current_user, _profile_update(form)))
     if saved is None:
-        return render_template("accounts/settings.html", form=form), form_status()
+        sign_ins = sessions.recent(db.session(), current_user)
+        this_device = sessions.token_hash_of(current_user)
+        return (
+            render_template("accounts/settings.html", form=form, sign_ins=sign_ins, this_device=this_device),
+            form_status(),
+        )
     flash(_("Your profile is saved."), "success")
     return redirect(url_for("accounts.profile", username=current_user.username))
 
@@ -223,3 +238,114 @@ def set_language():
             current_user.locale = form.locale.data
             db.commit()
     return redirect(safe_next(request.form.get("next"), url_for("forum.index")))
+
+
+# --- forgotten passwords, confirmed addresses, password and address changes ----------------------
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _account_mail_limit() -> str:
+    return current_app.config["ACCOUNT_MAIL_RATE_LIMIT"]
+
+
+def _account_allowance(setting: str):
+    """Per-account counting in the rate-limit storage: True while `key` may have one more mail."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    items = parse_many(current_app.config[setting])
+    return lambda key: all(limiter.limiter.hit(item, "account-mail", key) for item in items)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@access("visitor")
+@limiter.limit(_reset_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    allow = _account_allowance("PASSWORD_RESET_ACCOUNT_RATE_LIMIT")
+    done = submitted(form, lambda: service_mail.request_password_reset(db.session(), form.login.data, allow) or True)
+    if done is None:
+        return render_template("accounts/forgot_password.html", form=form), form_status()
+    # Whether or not it matched an account: the visitor learns nothing about who is registered.
+    flash(_("If that matches an account, we have sent a link to its e-mail address. The link works for an hour."),
+          "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@access("visitor")
+def reset_password(token: str):
+    if request.method == "GET" and not service_mail.link_is_live(db.session(), "reset", token):
+        raise BadRequest(service_mail.BAD_LINK)
+    form = ResetPasswordForm()
+    user = submitted(form, lambda: service_mail.reset_password(db.session(), token, form.password.data))
+    if user is None:
+        return render_template("accounts/reset_password.html", form=form), form_status()
+    if current_user.is_authenticated:
+        _fresh_session()
+        logout_user()
+    flash(_("Your new password is set, and you are signed out everywhere. Sign in with the new password."),
+          "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+@access("visitor")
+def verify_email(token: str):
+    """The link in the mail shows a button: a GET changes nothing (mail scanners open links too)."""
+    if request.method == "GET" and not service_mail.link_is_live(db.session(), "verify", token):
+        raise BadRequest(service_mail.BAD_LINK)
+    form = ConfirmForm()
+    user = submitted(form, lambda: service_mail.verify_email(db.session(), token))
+    if user is None:
+        return render_template("accounts/verify_email.html", form=form), form_status()
+    flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
+    return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
+
+
+@bp.post("/settings/verify-email")
+@access("member")
+@limiter.limit(_account_mail_limit, key_func=user_or_address)
+def resend_verification():
+    if service_mail.resend_verification(db.session(), current_user):
+        db.commit()
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
+    else:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    return redirect(url_for("accounts.settings"))
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@access("member")
+def change_password():
+    form = ChangePasswordForm()
+    user = submitted(form, lambda: _change_password(form))
+    if user is None:
+        return render_template("accounts/change_password.html", form=form), form_status()
+    _fresh_session()
+    login_user(user)
+    flash(_("Your password is changed. Every other device is signed out."), "success")
+    return redirect(url_for("accounts.settings"))
+
+
+def _change_password(form: ChangePasswordForm) -> User:
+    """The new password; every sign-in session ends, and this device gets a new one in the same transaction."""
+    member = current_user._get_current_object()  # the row itself: login_user() keeps it for this request
+    user = service.change_password(db.session(), member, form.current_password.data, form.password.data)
+    sessions.start(db.session(), user, request.headers.get("User-Agent", ""))
+    return user
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@access("member")
+@limiter.limit(_account_mail_limit, methods=["POST"], key_func=user_or_address)
+def change_email():
+    form = ChangeEmailForm()
+    change = service_mail.EmailChange(password=form.password.data or "", email=(form.email.data or "").strip())
+    done = submitted(form, lambda: service_mail.change_email(db.session(), current_user, change) or True)
+    if done is None:
+        return render_template("accounts/change_email.html", form=form), form_status()
+    flash(_("We sent a link to %(email)s. Your address changes when you open it.", email=change.email), "success")
+    return redirect(url_for("accounts.settings"))

@@ -84,7 +84,8 @@ def notify(
     session.add(note)
     session.execute(update(User).where(User.id == user_id).values(unread_notifications=User.unread_notifications + 1))
     user = session.get(User, user_id)
-    if user is not None and user.email_pref == "immediately":
+    # Nothing is mailed to an address its member hasn't confirmed: it may be someone else's.
+    if user is not None and user.email_pref == "immediately" and user.email_verified_at is not None:
         _queue_email(session, user, kind, params, link)
         note.emailed_at = now
     return note
@@ -297,7 +298,9 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
     now = now or utcnow()
     base_url = links.signer().base_url
     sent = 0
-    members = session.scalars(select(User).where(User.email_pref == "daily"))
+    members = session.scalars(
+        select(User).where(User.email_pref == "daily", User.email_verified_at.is_not(None))  # confirmed addresses only
+    )
     for user in members:
         if user.last_digest_at and now - user.last_digest_at < timedelta(hours=20):
             continue  # at most one a day, even if the command runs twice

@@ -1,4 +1,5 @@
-"""WTForms' and Flask-WTF's own messages, in our catalogues and looked up there, in the reader's language."""
+"""WTForms' and Flask-WTF's own messages, replaced by the site's own wording and looked up in our catalogues, in the
+reader's language."""
 
 from __future__ import annotations
 
@@ -15,34 +16,42 @@ def ngettext(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
-# Exactly as WTForms 3.3 and Flask-WTF 1.2 write them (validators.py, fields/choices.py, csrf.py): only what our
-# forms can produce. WTForms ships no Albanian, and its wording is not ours, so ours is looked up instead.
+# Flask-WTF's CSRF messages, exactly as Flask-WTF 1.2 writes them (csrf.py): the form_errors macro and the
+# CSRFError page say it in our own words; these are for anything else.
 MESSAGES = (
-    N_("This field is required."),
-    N_("Field must be between %(min)d and %(max)d characters long."),
-    N_("Invalid email address."),
-    N_("Not a valid choice."),
-    N_("Invalid Choice: could not coerce."),
-    # CSRF: the form_errors macro and the CSRFError page say it in our own words; these are for anything else.
     N_("The CSRF token is missing."),
     N_("The CSRF session token is missing."),
     N_("The CSRF token has expired."),
     N_("The CSRF token is invalid."),
     N_("The CSRF tokens do not match."),
 )
-PLURAL_MESSAGES = (
-    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
-)
+
+# WTForms' English is a programmer's ("Field must be between 10 and 200 characters long."): each stock message is
+# replaced by ours before it is looked up. The placeholders stay the same, WTForms fills them in.
+OWN_WORDING = {
+    "This field is required.": N_("Please fill this in."),
+    "Field must be between %(min)d and %(max)d characters long.": N_("Use %(min)d to %(max)d characters."),
+    "Invalid email address.": N_("That doesn't look like an e-mail address."),
+    "Not a valid choice.": N_("Choose one of the options offered."),
+    "Invalid Choice: could not coerce.": N_("Choose one of the options offered."),
+}
+OWN_PLURAL_WORDING = {
+    "Field cannot be longer than %(max)d character.": ngettext(
+        "Use at most %(max)d character.", "Use at most %(max)d characters."
+    ),
+}
 
 
 class CatalogueTranslations:
-    """What WTForms' Meta.get_translations returns: our catalogue in the reader's language. WTForms fills in
-    %(min)d and the like itself, so the text is returned unformatted (flask_babel.ngettext would format it)."""
+    """What WTForms' Meta.get_translations returns: our wording from our catalogue, in the reader's language.
+    WTForms fills in %(min)d and the like itself, so the text is returned unformatted (flask_babel.ngettext
+    would format it)."""
 
     def gettext(self, string: str) -> str:
-        return get_translations().ugettext(string)
+        return get_translations().ugettext(OWN_WORDING.get(string, string))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        singular, plural = OWN_PLURAL_WORDING.get(singular, (singular, plural))
         return get_translations().ungettext(singular, plural, n)
 
 
