@@ -226,6 +226,11 @@ def question_payload(question: Any) -> dict[str, Any]:
     }
 
 
+def customer_payload(user: Any) -> dict[str, Any]:
+    """Who the customer is: for help-desk endpoints only (it goes into `private`)."""
+    return {"username": user.username, "name": user.name, "email": user.email}
+
+
 def case_payload(case: Any) -> dict[str, Any]:
     """What any endpoint may know of a case: that it exists, its state and its question."""
     return {

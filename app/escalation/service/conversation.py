@@ -85,7 +85,7 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
         f"case:{case.id}",
         webhooks.case_payload(case),
         private={
-            "customer": {"username": author.username, "name": author.name, "email": author.email},
+            "customer": webhooks.customer_payload(author),
             "message": {"id": message.id, "body": message.body_source, "created_at": message.created_at},
         },
     )

@@ -102,7 +102,7 @@ def _open_case(
         f"case:{case.id}",
         webhooks.case_payload(case),
         private={
-            "customer": {"username": customer.username, "name": customer.name, "email": customer.email},
+            "customer": webhooks.customer_payload(customer),
             "question": {"id": question.id, "title": question.title, "body": question.body_source},
             "public_note": note,
             "message": draft.message.strip() or None,
