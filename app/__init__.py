@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
     from app.insights.views import bp as insights_bp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(admin_bp)
 
 
 def retry_lost_races(app: Flask) -> None:

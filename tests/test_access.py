@@ -83,12 +83,24 @@ ACCESS = {
     "insights.dashboard": ("staff", False),
     "insights.export": ("staff", False),
     "insights.unanswered": ("staff", False),
+    "admin.boards": ("admin", False),
+    "admin.edit_board": ("admin", False),
+    "admin.move_board": ("admin", False),
+    "admin.archive_board": ("admin", False),
+    "admin.members": ("admin", False),
+    "admin.member": ("admin", False),
+    "admin.member_role": ("admin", False),
+    "admin.member_suspend": ("admin", False),
+    "admin.member_unsuspend": ("admin", False),
+    "admin.reputation_rules": ("admin", False),
 }
 ROLES = ("visitor", "member", "moderator", "staff", "admin")
 # Route arguments that differ from the shared ones for one endpoint.
 OVERRIDES = {
     "forum.board": {"slug": "laptops"},
     "moderation.listening_rule": {"action": "toggle"},
+    "admin.move_board": {"direction": "down"},
+    "admin.archive_board": {"action": "archive"},
     "escalation.move": {"action": "start"},
     "notifications.follow": {"kind": "questions", "target_id": 1, "action": "follow"},
     "notifications.unsubscribe": {"token": "not-a-valid-token"},
@@ -131,6 +143,7 @@ def world(session):
         "key": "card",
         "case_id": case.id,
         "notification_id": notification,
+        "board_id": board.id,
     }
     return owner, values
 

@@ -1,0 +1,29 @@
+"""archived boards
+
+Revision ID: 0016
+Revises: 0012
+Create Date: 2026-12-01 15:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Empty for every existing board: none was archived before admins could do it from the browser.
+    with op.batch_alter_table("boards", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("boards", schema=None) as batch_op:
+        batch_op.drop_column("archived_at")
