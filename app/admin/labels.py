@@ -12,7 +12,7 @@ ROLE_NAMES: dict[str, str] = {
     "member": N_("Member"),
     "moderator": N_("Moderator"),
     "staff": N_("Staff"),
-    "admin": N_("Admin"),
+    "admin": N_("Administrator"),
 }
 
 # PointRules field -> what it means; a field missing here is shown by its own name, so a new rule still shows.
