@@ -39,7 +39,7 @@ def boards():
         flash(_("The board “%(name)s” is open.", name=board.name), "success")
         return redirect(url_for(".boards"))
     page = service.board_page(db.session(), request.args.get("after") or None)
-    return render_template("admin/boards.html", form=form, page=page, confirm=ConfirmForm()), form_status()
+    return render_template("admin/boards.html", form=form, page=page), form_status()
 
 
 @bp.route("/boards/<id:board_id>", methods=["GET", "POST"])

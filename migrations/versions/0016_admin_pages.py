@@ -1,4 +1,4 @@
-"""archived boards
+"""archived boards, and an index for the admins' member list by role
 
 Revision ID: 0016
 Revises: 0012
@@ -22,8 +22,12 @@ def upgrade() -> None:
     # Empty for every existing board: none was archived before admins could do it from the browser.
     with op.batch_alter_table("boards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index("ix_users_role_username", ["role", "username_key"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index("ix_users_role_username")
     with op.batch_alter_table("boards", schema=None) as batch_op:
         batch_op.drop_column("archived_at")
