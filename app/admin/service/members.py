@@ -35,15 +35,18 @@ def _prefix(text: str) -> str:
     return f"{escaped}%"
 
 
+# Above every character a username or e-mail address holds, in each database's order: SQLite compares code
+# points, so the last one; PostgreSQL compares by its collation, and U+FFFF is the character the Unicode
+# collation (CLDR) gives the highest weight precisely so that it can close a prefix range.
+_RANGE_END = {"sqlite": "\U0010ffff"}
+
+
 def _starts_with(session: Session, column: Any, text: str) -> ColumnElement[bool]:
-    """`column` starts with `text`, in a form the column's unique index can answer. LIKE decides; on SQLite a
-    range beside it lets the planner walk the index (its LIKE is case-blind, so it never uses one). On
-    PostgreSQL the range is left out: under a language collation it would not bound a prefix, and its LIKE
-    scan of a users table stays within budget (bench/admin.py)."""
-    like = column.like(_prefix(text), escape="\\")
-    if session.get_bind().dialect.name != "sqlite":
-        return like
-    return and_(column >= text, column < text + "\U0010ffff", like)
+    """`column` starts with `text`, in a form the column's unique index answers: a range the planner walks (a
+    LIKE alone never uses the index, on SQLite because its LIKE ignores case, on PostgreSQL unless the
+    database's collation is plain C), and the LIKE to decide exactly."""
+    end = _RANGE_END.get(session.get_bind().dialect.name, "\uffff")
+    return and_(column >= text, column < text + end, column.like(_prefix(text), escape="\\"))
 
 
 def search_members(
