@@ -393,3 +393,55 @@ def test_the_header_leads_admins_to_the_admin_pages(client, session, staff, logi
     assert 'href="/admin/boards"' not in client.get("/").get_data(as_text=True)
     login_as(boss)
     assert 'href="/admin/boards"' in client.get("/").get_data(as_text=True)
+
+
+# --- hostile input -----------------------------------------------------------------------------
+
+ADMIN_FIELDS = ("q", "role", "after", "before", "name", "slug", "description", "reason", "suspend-days",
+                "suspend-reason")  # fmt: skip
+
+
+def test_no_input_to_the_admin_pages_gives_a_server_error(app, client, session, staff, login_as):
+    """Every admin route (and the moderators' member page), as an admin, with fuzzed path segments, queries
+    and form fields (NULs, 100 KB values, broken escapes, odd Unicode): refused or served, never a 500."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_fuzz import ARGUMENT, BODY_TEXT, URL_TEXT, _joined, encoded
+
+    board, boss, *_ = staff
+    known = {"board_id": board.id, "username": "sam", "direction": "up", "action": "archive"}
+    routes = [
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.") or rule.endpoint == "moderation.member"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    fields = st.lists(st.tuples(st.sampled_from(ADMIN_FIELDS), encoded(BODY_TEXT)), max_size=5)
+    segments = st.fixed_dictionaries(
+        {name: st.one_of(st.just(str(value)), encoded(URL_TEXT).filter(bool)) for name, value in known.items()}
+    )
+
+    @settings(max_examples=12, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(segments=segments, query=st.lists(st.tuples(st.sampled_from(ADMIN_FIELDS), encoded(URL_TEXT)), max_size=3),
+           form=fields)  # fmt: skip
+    def every_route(segments, query, form):
+        login_as(boss)
+        token = client.csrf()
+        query_string, body = _joined(query), _joined([*form, ("csrf_token", token)])
+        failures = []
+        for endpoint, method, rule in routes:
+            url = ARGUMENT.sub(lambda match: segments[match.group(1)], rule)
+            if method == "GET":
+                response = client.get(f"{url}?{query_string}")
+            else:
+                response = client.post(
+                    f"{url}?{query_string}", data=body.encode(), content_type="application/x-www-form-urlencoded"
+                )
+            if response.status_code >= 500:
+                failures.append(f"{response.status_code} {method} {endpoint} {url[:200]} form={body[:200]!r}")
+        assert not failures, "\n".join(failures)
+
+    every_route()
