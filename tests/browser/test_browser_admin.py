@@ -83,6 +83,9 @@ def test_an_admin_runs_the_boards(live_server: LiveServer, pages: Pages, shoot: 
         admin.get_by_role("button", name="Move up: Billing and payments").click()
         expect(admin).to_have_url(re.compile(r"/admin/boards#board-\d+$"))
     assert board_names(admin) == ["Billing and payments", "Laptops", "Broadband"]
+    # The first board has no "up" button and the last no "down" one.
+    expect(admin.get_by_role("button", name="Move up: Billing and payments")).to_have_count(0)
+    expect(admin.get_by_role("button", name="Move down: Broadband")).to_have_count(0)
     shoot(admin, "60-admin-boards")
     admin.goto(f"{base}/")
     expect(admin.locator("ul.boards h3")).to_have_text(["Billing and payments", "Laptops", "Broadband"])
