@@ -131,6 +131,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.company_views import bp as company_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.api.auth import register as register_api_tokens
     from app.api.pages import bp as api_tokens_bp
     from app.api.views import bp as api_bp
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(webhooks_bp)
     register_api_tokens(app)
+    app.register_blueprint(admin_bp)
 
 
 def retry_lost_races(app: Flask) -> None:

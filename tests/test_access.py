@@ -131,6 +131,17 @@ ACCESS = {
     "insights.dashboard": ("staff", False),
     "insights.export": ("staff", False),
     "insights.unanswered": ("staff", False),
+    "admin.boards": ("admin", False),
+    "admin.edit_board": ("admin", False),
+    "admin.move_board": ("admin", False),
+    "admin.archive_board": ("admin", False),
+    "admin.members": ("admin", False),
+    "admin.member": ("admin", False),
+    "admin.member_role": ("admin", False),
+    "admin.member_suspend": ("admin", False),
+    "admin.member_unsuspend": ("admin", False),
+    "admin.member_password_reset": ("admin", False),
+    "admin.reputation_rules": ("admin", False),
 }
 ROLES = ("visitor", "member", "moderator", "staff", "admin")
 OFF_UNTIL_CONFIGURED = {"company.start", "company.callback", "company.finish", "company.create", "company.link"}
@@ -138,6 +149,8 @@ OFF_UNTIL_CONFIGURED = {"company.start", "company.callback", "company.finish", "
 OVERRIDES = {
     "forum.board": {"slug": "laptops"},
     "moderation.listening_rule": {"action": "toggle"},
+    "admin.move_board": {"direction": "down"},
+    "admin.archive_board": {"action": "archive"},
     "escalation.move": {"action": "start"},
     "notifications.follow": {"kind": "questions", "target_id": 1, "action": "follow"},
     "notifications.unsubscribe": {"token": "not-a-valid-token"},
@@ -184,6 +197,7 @@ def world(session):
         "endpoint_id": 1,
         "delivery_id": 1,
         "token": "not-a-valid-token",
+        "board_id": board.id,
     }
     return owner, values
 

@@ -112,6 +112,8 @@ def world(session):
         "key": "card",
         "kind": "questions",
         "action": "follow",
+        "board_id": board.id,
+        "direction": "up",
     }
 
 

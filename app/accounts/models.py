@@ -22,7 +22,11 @@ SUBJECT_MAX = 255
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(role_check_sql("role"), name="role"),)
+    __table_args__ = (
+        CheckConstraint(role_check_sql("role"), name="role"),
+        # The admins' member list filtered by role, in username order (keyset on username_key).
+        Index("ix_users_role_username", "role", "username_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(USERNAME_MAX))

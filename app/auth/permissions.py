@@ -161,7 +161,8 @@ def _accept(user: Any, question: Any) -> bool:
 
 # action -> predicate(user, obj). Every rule lives here, named by what the user wants to do.
 RULES: dict[str, Any] = {
-    "ask": lambda user, board: is_active_member(user),
+    # An archived board takes no new questions; without a board, "may this member ask at all?"
+    "ask": lambda user, board: is_active_member(user) and (board is None or not board.is_archived),
     "answer": _answer,
     "edit_question": _edit_question,
     "edit_answer": _edit_answer,

@@ -21,7 +21,7 @@ from app.escalation import service as escalation
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
-from app.forum.models import Answer, Question
+from app.forum.models import Answer, Board, Question
 from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.web import form_status, submitted
@@ -34,8 +34,12 @@ def _post_limit() -> str:
     return limit_for("POST_RATE_LIMIT")
 
 
-def _board_choices(form: QuestionForm) -> None:
-    form.board.choices = [SelectChoice(b.slug, b.name) for b in service.list_boards(db.session())]
+def _board_choices(form: QuestionForm, current: Board | None = None) -> None:
+    """The boards open for questions, and the edited question's own board even when it is archived."""
+    boards = service.list_boards(db.session())
+    if current is not None and current.is_archived:
+        boards.append(current)
+    form.board.choices = [SelectChoice(b.slug, b.name) for b in boards]
 
 
 def _question_draft(form: QuestionForm) -> service.QuestionDraft:
@@ -151,9 +155,11 @@ def _similar_questions(title: str) -> list:
 @access("visitor")
 def index():
     session = db.session()
-    boards = service.list_boards(session)
+    boards = service.list_boards(session, include_archived=True)
     page = service.list_questions(session, limit=current_app.config["PAGE_SIZE"])
-    return render_template("forum/index.html", boards=boards, page=page)
+    open_boards = [board for board in boards if not board.is_archived]
+    archived = [board for board in boards if board.is_archived]
+    return render_template("forum/index.html", boards=open_boards, archived=archived, page=page)
 
 
 @bp.get("/questions")
@@ -275,7 +281,7 @@ def edit_question(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id, for_action="edit_question")
     form = QuestionForm(data=_question_fields(question) if request.method == "GET" else None)
-    _board_choices(form)
+    _board_choices(form, question.board)
     return _edit_round(
         form,
         lambda: _question_draft(form),

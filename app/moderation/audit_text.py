@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext, ngettext
 
+from app.admin.labels import ROLE_NAMES
 from app.moderation import listening
 from app.moderation.models import ModerationAction
 from app.moderation.service.auditing import entry_data
@@ -55,7 +56,14 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "webhook_enabled": N_("%(actor)s switched on the webhook to %(name)s."),
     "webhook_disabled": N_("%(actor)s switched off the webhook to %(name)s."),
     "webhook_removed": N_("%(actor)s removed the webhook to %(name)s."),
+    "password_reset_sent": N_("%(actor)s sent %(member)s a link to choose a new password."),
+    "board_created": N_("%(actor)s created the board “%(name)s”."),
+    "board_edited": N_("%(actor)s edited the board “%(name)s”."),
+    "board_moved": N_("%(actor)s moved the board “%(name)s” to position %(position)s."),
+    "board_archived": N_("%(actor)s archived the board “%(name)s”."),
+    "board_unarchived": N_("%(actor)s reopened the archived board “%(name)s”."),
 }
+ROLE_CHANGED = N_("%(actor)s changed the role of %(member)s from %(old)s to %(new)s.")
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")
 SUSPENDED_INDEFINITELY = N_("%(actor)s suspended %(member)s indefinitely.")
 ASSIGNED = N_("%(actor)s assigned private case #%(id)s to %(member)s.")
@@ -114,6 +122,11 @@ def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -
         if assignee is None:
             return gettext(UNASSIGNED, **params)
         return gettext(ASSIGNED, **{**params, "member": names.get(("user", assignee), unknown)})
+    if action == "role_changed":
+        old, new = ROLE_NAMES.get(str(before.get("role")), "?"), ROLE_NAMES.get(str(after.get("role")), "?")
+        return gettext(ROLE_CHANGED, **{**params, "old": gettext(old), "new": gettext(new)})
+    if action == "board_moved":
+        params["position"] = after.get("position", "?")
     if action in ("rule_toggled", "builtin_rule_toggled"):
         on = bool(after.get("enabled"))
         if action == "rule_toggled":

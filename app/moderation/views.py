@@ -263,7 +263,12 @@ def member(username: str):
     ):
         flash(_("%(name)s is suspended.", name=user.name), "success")
         return redirect(url_for(".member", username=user.username))
-    return render_template("moderation/member.html", user=user, form=form, reason_form=ReasonForm()), form_status()
+    # What moderators and admins did to this member: suspensions, lifts, role changes (keyset on the entry id).
+    history = service.audit_log(
+        db.session(), target_type="user", target_id=user.id, before=cursor_id(request.args.get("before")), limit=20
+    )
+    page = {"history": history, "sentence": audit_sentence, "reason_form": ReasonForm()}
+    return render_template("moderation/member.html", user=user, form=form, **page), form_status()
 
 
 @bp.post("/mod/users/<username>/unsuspend")

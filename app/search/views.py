@@ -75,7 +75,7 @@ def _query() -> SearchQuery:
 def search():
     from app.forum import service as forum
 
-    boards = forum.list_boards(db.session())
+    boards = forum.list_boards(db.session(), include_archived=True)
     try:
         query = _query()
     except BadRequest as error:

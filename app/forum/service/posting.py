@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,6 +11,7 @@ from app.accounts.models import User
 from app.auth.permissions import is_staff, require
 from app.auth.visibility import can_see
 from app.db import utcnow
+from app.errors import ValidationFailed
 from app.forum import activity
 from app.forum.models import Answer, Board, Question, Tag
 from app.forum.service.drafts import AnswerDraft, QuestionDraft, post_language, screen
@@ -116,6 +118,8 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
         return question  # nothing changed: no empty revision
     now = utcnow()
     if board.id != question.board_id:
+        if board.is_archived:
+            raise ValidationFailed(_("That board is archived and takes no new questions."), "board")
         question.board.question_count = Board.question_count - 1
         board.question_count = Board.question_count + 1
         question.board_id = board.id

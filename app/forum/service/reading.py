@@ -25,8 +25,12 @@ FILTERS = ("all", "unanswered", "solved", "unsolved")
 LIST_AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.points, User.solution_count)
 
 
-def list_boards(session: Session) -> list[Board]:
-    return list(session.scalars(select(Board).order_by(Board.position, Board.name)))
+def list_boards(session: Session, include_archived: bool = False) -> list[Board]:
+    """The boards in the admins' order: those open for questions, or (include_archived) every board."""
+    query = select(Board).order_by(Board.position, Board.name)
+    if not include_archived:
+        query = query.where(Board.archived_at.is_(None))
+    return list(session.scalars(query))
 
 
 def get_board(session: Session, slug: str) -> Board:

@@ -107,12 +107,15 @@ def audit_log(
     target_type: str | None = None,
     before: int | None = None,
     limit: int = 50,
+    target_id: int | None = None,
 ) -> AuditPage:
     query = select(ModerationAction).options(joinedload(ModerationAction.actor))
     if action:
         query = query.where(ModerationAction.action == action)
     if target_type:
         query = query.where(ModerationAction.target_type == target_type)
+        if target_id is not None:  # one member's or one board's history (ix_moderation_actions_target)
+            query = query.where(ModerationAction.target_id == target_id)
     if actor:
         actor_id = session.scalar(select(User.id).where(User.username_key == actor.lower()))
         if actor_id is None:

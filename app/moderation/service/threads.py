@@ -60,6 +60,8 @@ def move_question(session: Session, actor: User, question_id: int, board_slug: s
         raise NotFound(_("There is no board called “%(slug)s”.", slug=(board_slug or "")[:60]))
     if board.id == question.board_id:
         raise Conflict(_("The question is already in that board."))
+    if board.is_archived:
+        raise Conflict(_("That board is archived and takes no new questions."))
     old = question.board_id
     if not question.is_hidden:
         session.execute(update(Board).where(Board.id == old).values(question_count=Board.question_count - 1))

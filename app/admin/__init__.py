@@ -1,0 +1,1 @@
+"""Admin pages: boards, members and roles, and the reputation rules, run from the browser."""
