@@ -29,6 +29,7 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_commands(app)
     register_search(app)
     register_notifications(app)
+    register_privacy(app)
     return app
 
 
@@ -88,6 +89,21 @@ def register_notifications(app: Flask) -> None:
     app.extensions.setdefault("agora_after_commit", []).append(deliver)
 
 
+def register_privacy(app: Flask) -> None:
+    """Data exports asked for in a request are prepared after its commit (large ones in a background thread)."""
+    from app.privacy import export
+
+    def prepare(flags: dict) -> None:
+        if not flags.get("export_pending"):
+            return
+        try:
+            export.prepare_after_commit(app)
+        except Exception:
+            app.logger.exception("preparing data exports failed")
+
+    app.extensions.setdefault("agora_after_commit", []).append(prepare)
+
+
 def register_extensions(app: Flask) -> None:
     from app.accounts import passwords
     from app.accounts.views import load_user
@@ -118,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from app.insights.views import bp as insights_bp
     from app.moderation.views import bp as moderation_bp
     from app.notifications.views import bp as notifications_bp
+    from app.privacy.views import bp as privacy_bp
     from app.reputation.views import bp as reputation_bp
     from app.search.views import bp as search_bp
 
@@ -129,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def retry_lost_races(app: Flask) -> None:
@@ -153,10 +171,13 @@ def register_commands(app: Flask) -> None:
     from app.escalation import cli as escalation_cli
     from app.notifications import cli as notifications_cli
     from app.ops import cli as ops_cli
+    from app.privacy import cli as privacy_cli
     from app.reputation import cli as reputation_cli
     from app.search import cli as search_cli
 
-    domains = (accounts_cli, reputation_cli, escalation_cli, notifications_cli, search_cli, demo_cli, ops_cli)
+    domains = (
+        accounts_cli, reputation_cli, escalation_cli, notifications_cli, search_cli, demo_cli, ops_cli, privacy_cli
+    )
     for module in domains:
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -9,5 +9,6 @@ def import_all_models() -> None:
     import app.forum.models
     import app.moderation.models
     import app.notifications.models
+    import app.privacy.models
     import app.reputation.models
     import app.search.models  # noqa: F401
