@@ -51,6 +51,17 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "case_message": N_("%(actor)s wrote on private case #%(id)s."),
     "case_note": N_("%(actor)s added an internal note to private case #%(id)s."),
     "case_resolution_published": N_("%(actor)s published the resolution of private case #%(id)s."),
+    "data_export_requested": N_("%(actor)s asked for a copy of their data."),
+    "data_export_ready": N_("%(actor)s prepared a copy of the data of member #%(id)s."),
+    "account_deletion_started": N_("%(actor)s deleted their account (member #%(id)s)."),
+    "posts_reattributed": N_("%(actor)s: the posts of member #%(id)s are now shown as by a former member."),
+    "personal_data_erased": N_("%(actor)s erased the personal data of member #%(id)s."),
+    "case_conversations_retained": N_(
+        "%(actor)s kept the private case conversations of member #%(id)s for the retention period."
+    ),
+    "case_conversation_purged": N_(
+        "%(actor)s deleted the conversation of private case #%(id)s after the retention period."
+    ),
 }
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")
 SUSPENDED_INDEFINITELY = N_("%(actor)s suspended %(member)s indefinitely.")
