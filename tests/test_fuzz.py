@@ -104,6 +104,7 @@ def world(session):
         "case_id": case.id,
         "rule_id": 1,
         "notification_id": 1,
+        "export_id": 1,
         "slug": question.slug,
         "username": "owner",
         "tag": "battery",
