@@ -26,7 +26,8 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    name = "agora_migrations_test"
+    # Named after the test database, so PostgreSQL legs run side by side (one per branch) never share it.
+    name = f"{make_url(POSTGRES_URL).database}_migrations_test"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
