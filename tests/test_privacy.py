@@ -386,3 +386,31 @@ def test_an_export_left_waiting_is_prepared_by_the_command(app, session, leaving
     result = app.test_cli_runner().invoke(args=["privacy", "exports"])
     assert result.exit_code == 0 and "1 export(s) prepared" in result.output
     assert session.scalar(select(DataExport.status)) == "ready"
+
+
+def test_an_export_cut_off_while_waiting_does_not_block_the_next(app, session, leaving):
+    with app.app_context():
+        from app.db import db
+
+        with db.scope() as tx:
+            member = tx.get(User, leaving["member"].id)
+            stuck = export.request_export(tx, member)
+            stuck.status, stuck.requested_at = "preparing", utcnow() - timedelta(hours=2)
+            tx.flush()
+            assert export.request_export(tx, member).id != stuck.id
+            export.expire(tx)
+            tx.flush()
+            assert tx.get(DataExport, stuck.id).status == "failed"
+
+
+def test_the_goodbye_is_in_the_members_language(client, login_as, session, leaving):
+    member = session.get(User, leaving["member"].id)
+    member.locale = "pl"
+    session.commit()
+    login_as(member)
+    page = client.get("/settings/privacy/delete").get_data(as_text=True)
+    assert 'lang="pl"' in page
+    home = _delete(client)
+    assert home.status_code == 302
+    farewell = client.get(home.headers["Location"]).get_data(as_text=True)
+    assert "Twoje konto zostało usunięte." in farewell

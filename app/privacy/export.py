@@ -33,6 +33,8 @@ from app.reputation.models import Kudo, PointEvent
 log = logging.getLogger(__name__)
 
 WAITING = ("pending", "preparing")
+# An export still waiting after this long was cut off (a restart); the member may ask again.
+STALE = timedelta(hours=1)
 
 
 def export_link(export: DataExport) -> str:
@@ -44,7 +46,13 @@ def export_link(export: DataExport) -> str:
 
 def request_export(session: Session, user: User) -> DataExport:
     """Ask for a new export; one at a time (a second request while one is being prepared is a Conflict)."""
-    waiting = session.scalar(select(DataExport.id).where(DataExport.user_id == user.id, DataExport.status.in_(WAITING)))
+    waiting = session.scalar(
+        select(DataExport.id).where(
+            DataExport.user_id == user.id,
+            DataExport.status.in_(WAITING),
+            DataExport.requested_at > utcnow() - STALE,
+        )
+    )
     if waiting is not None:
         raise Conflict(_("Your data export is already being prepared. We'll notify you when it is ready."))
     export = DataExport(user_id=user.id, status="pending", requested_at=utcnow(), size=0)
@@ -148,10 +156,17 @@ def prepare(app: Flask, export_id: int) -> bool:
 
 
 def expire(session: Session, now: datetime | None = None) -> int:
-    """Drop the bytes of exports past their time (the row stays as a record that one was made)."""
+    """Drop the bytes of exports past their time (the row stays as a record that one was made), and give up on
+    those cut off while waiting. Returns how many expired."""
+    now = now or utcnow()
+    session.execute(
+        update(DataExport)
+        .where(DataExport.status.in_(WAITING), DataExport.requested_at <= now - STALE)
+        .values(status="failed")
+    )
     result = session.execute(
         update(DataExport)
-        .where(DataExport.status == "ready", DataExport.expires_at <= (now or utcnow()))
+        .where(DataExport.status == "ready", DataExport.expires_at <= now)
         .values(status="expired", content=None)
     )
     return result.rowcount or 0

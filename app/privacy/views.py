@@ -73,13 +73,15 @@ def download(export_id: int):
 @limiter.limit(_confirm_limit, key_func=user_or_address, methods=["POST"])
 def delete_account():
     form = DeleteAccountForm()
+    locale = current_user.locale  # erased with the account; the goodbye is still said in the member's language
     done = submitted(form, lambda: _delete(form))
     if done is None:
         return render_template(
             "privacy/delete.html", form=form, has_password=deletion.has_local_password(current_user)
         ), form_status()
-    session.clear()
+    session.clear()  # nothing of the signed-in session survives, the CSRF secret included
     logout_user()
+    session["locale"] = locale
     flash(_("Your account is deleted. Thank you for having been part of the community."), "info")
     return redirect(url_for("forum.index"))
 
