@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.accounts.models import User
 from app.db import db, utcnow
@@ -66,7 +66,11 @@ def request_export(session: Session, user: User) -> DataExport:
 def exports_of(session: Session, user: User, limit: int = 10) -> list[DataExport]:
     return list(
         session.scalars(
-            select(DataExport).where(DataExport.user_id == user.id).order_by(DataExport.id.desc()).limit(limit)
+            select(DataExport)
+            .options(defer(DataExport.content))  # the list needs the dates, not megabytes of ZIP
+            .where(DataExport.user_id == user.id)
+            .order_by(DataExport.id.desc())
+            .limit(limit)
         )
     )
 
