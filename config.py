@@ -138,6 +138,16 @@ class Config:
             # company's employees may they read its conversation and internal notes (many communities'
             # moderators are volunteers).
             "CASE_CONTENT_FOR_MODERATORS": env.flag("CASE_CONTENT_FOR_MODERATORS", False),
+            # Privacy: how long a data export can be downloaded; exports gathering more rows than this are prepared
+            # in a background thread instead of before the next page.
+            "EXPORT_HOURS": env.integer("EXPORT_HOURS", 72),
+            "EXPORT_INLINE_MAX_ROWS": env.integer("EXPORT_INLINE_MAX_ROWS", 2000),
+            "EXPORT_RATE_LIMIT": env.text("EXPORT_RATE_LIMIT", "3 per day"),
+            # A deleted member's questions stay as "Former member" ("keep"), or those nobody answered go
+            # ("remove_unanswered"); their private cases' conversations stay this many days, then
+            # `flask privacy purge` deletes them.
+            "DELETED_MEMBER_QUESTIONS": env.text("DELETED_MEMBER_QUESTIONS", "keep"),
+            "CASE_RETENTION_DAYS": env.integer("CASE_RETENTION_DAYS", 365),
             # What one support ticket costs the company, for the deflection estimate on the insights page.
             "TICKET_COST": env.number("TICKET_COST", 12.0),
             # The currency of TICKET_COST, an ISO 4217 code: the dashboard writes amounts with its symbol.

@@ -30,6 +30,7 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_search(app)
     register_notifications(app)
     register_webhooks(app)
+    register_privacy(app)
     register_operations(app)
     return app
 
@@ -104,6 +105,21 @@ def register_notifications(app: Flask) -> None:
     app.extensions.setdefault("agora_after_commit", []).append(deliver)
 
 
+def register_privacy(app: Flask) -> None:
+    """Data exports asked for in a request are prepared after its commit (large ones in a background thread)."""
+    from app.privacy import export
+
+    def prepare(flags: dict) -> None:
+        if not flags.get("export_pending"):
+            return
+        try:
+            export.prepare_after_commit(app)
+        except Exception:
+            app.logger.exception("preparing data exports failed")
+
+    app.extensions.setdefault("agora_after_commit", []).append(prepare)
+
+
 def register_extensions(app: Flask) -> None:
     from app.accounts import oidc, passwords
     from app.accounts.views import load_user
@@ -141,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     from app.moderation.views import bp as moderation_bp
     from app.notifications.views import bp as notifications_bp
     from app.ops.probes import bp as ops_bp
+    from app.privacy.views import bp as privacy_bp
     from app.reputation.views import bp as reputation_bp
     from app.search.views import bp as search_bp
     from app.webhooks.views import bp as webhooks_bp
@@ -160,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     register_api_tokens(app)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def retry_lost_races(app: Flask) -> None:
@@ -184,6 +202,7 @@ def register_commands(app: Flask) -> None:
     from app.escalation import cli as escalation_cli
     from app.notifications import cli as notifications_cli
     from app.ops import cli as ops_cli
+    from app.privacy import cli as privacy_cli
     from app.reputation import cli as reputation_cli
     from app.search import cli as search_cli
     from app.webhooks import cli as webhooks_cli
@@ -197,6 +216,7 @@ def register_commands(app: Flask) -> None:
         demo_cli,
         ops_cli,
         webhooks_cli,
+        privacy_cli,
     )
     for module in domains:
         for command in module.COMMANDS:

@@ -10,6 +10,7 @@ def import_all_models() -> None:
     import app.forum.models
     import app.moderation.models
     import app.notifications.models
+    import app.privacy.models
     import app.reputation.models
     import app.search.models
     import app.webhooks.models  # noqa: F401

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.db import utcnow
 from app.escalation import service as escalation
 from app.notifications.models import Notification
+from app.privacy.models import DataExport
 from app.search import service as search
 from tests.factories import make_answer, make_board, make_question, make_user
 
@@ -142,6 +145,10 @@ ACCESS = {
     "admin.member_unsuspend": ("admin", False),
     "admin.member_password_reset": ("admin", False),
     "admin.reputation_rules": ("admin", False),
+    "privacy.page": ("member", False),
+    "privacy.request_export": ("member", False),
+    "privacy.download": ("member", True),
+    "privacy.delete_account": ("member", False),
 }
 ROLES = ("visitor", "member", "moderator", "staff", "admin")
 OFF_UNTIL_CONFIGURED = {"company.start", "company.callback", "company.finish", "company.create", "company.link"}
@@ -180,6 +187,11 @@ def world(session):
     case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))
     session.commit()
     notification = session.scalar(select(Notification.id).where(Notification.user_id == owner.id))
+    ready = DataExport(
+        user_id=owner.id, status="ready", size=4, content=b"PK\x05\x06", expires_at=utcnow() + timedelta(hours=1)
+    )
+    session.add(ready)
+    session.commit()
     values = {
         "question_id": question.id,
         "answer_id": answer.id,
@@ -198,6 +210,7 @@ def world(session):
         "delivery_id": 1,
         "token": "not-a-valid-token",
         "board_id": board.id,
+        "export_id": ready.id,
     }
     return owner, values
 
@@ -240,7 +253,7 @@ def test_owner_routes_refuse_other_members_and_allow_the_owner(app, client, sess
         _level, owner_checked = ACCESS[endpoint]
         if owner_checked and endpoint not in ("accounts.settings", "api_tokens.settings"):
             # A private case is not even admitted to exist for someone else (ids are not secrets).
-            private = endpoint in ("notifications.open_notification", "api_tokens.revoke") or (
+            private = endpoint in ("notifications.open_notification", "api_tokens.revoke", "privacy.download") or (
                 endpoint.startswith("escalation.") and endpoint != "escalation.private_help"
             )
             assert _call(client, method, url).status_code == (404 if private else 403), (endpoint, method)

@@ -15,6 +15,8 @@ ALLOWED_BARE = {"Nimbus"}
 def _bare_text(template: str) -> list[str]:
     """Words in a template that are neither inside a Jinja tag/expression nor inside an HTML tag."""
     text = re.sub(r"{#.*?#}", " ", template, flags=re.S)
+    # A style sheet is not text anyone reads (a standalone page, such as a data export's summary, carries its own).
+    text = re.sub(r"<style[^>]*>.*?</style>", " ", text, flags=re.S | re.I)
     text = re.sub(r"{%.*?%}|{{.*?}}", " ", text, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text, flags=re.S)
     return [word for word in re.findall(r"[^\W\d_]{2,}", text) if word not in ALLOWED_BARE]

@@ -104,6 +104,8 @@ def _signed_in(user: User):
     target = session.get(NEXT) or url_for("forum.index")
     _fresh_session()
     login_user(user)
+    # A fresh company sign-in is how a member without a password of ours confirms deleting their account.
+    session["signed_in_at"] = int(time.time())
     flash(_("Signed in. Welcome, %(name)s.", name=user.name), "success")
     return redirect(target)
 

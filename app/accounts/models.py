@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +57,9 @@ class User(Base):
     # When the member followed the link mailed to `email`; until then no notification is e-mailed to it and
     # the account keeps the new-account limits.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The member deleted their account: the row stays (posts and the ledger point at it) with its personal data
+    # erased, shown as "Former member" (app/privacy/deletion.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     # Flask-Login's protocol, spelled out rather than inherited from UserMixin.
     is_authenticated = True
@@ -78,11 +83,24 @@ class User(Base):
         return self.suspended_until is None or self.suspended_until > (now or utcnow())
 
     @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
     def name(self) -> str:
+        if self.deleted_at is not None:
+            return former_member()
         return self.display_name or self.username
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r} {self.role}>"
+
+
+def former_member() -> str:
+    """What a deleted account is called wherever its posts are shown, in the reader's language when there is one."""
+    if has_request_context():
+        return gettext("Former member")
+    return "Former member"
 
 
 class UserSession(Base):

@@ -73,7 +73,7 @@ def find_user(session: Session, login: str) -> User | None:
 
 def user_by_username(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username_key == username.lower()))
-    if user is None:
+    if user is None or user.deleted_at is not None:  # a deleted account has no profile left to show
         raise NotFound(_("No member has that name."))
     return user
 

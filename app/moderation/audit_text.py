@@ -62,6 +62,17 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "board_moved": N_("%(actor)s moved the board “%(name)s” to position %(position)s."),
     "board_archived": N_("%(actor)s archived the board “%(name)s”."),
     "board_unarchived": N_("%(actor)s reopened the archived board “%(name)s”."),
+    "data_export_requested": N_("%(actor)s asked for a copy of their data."),
+    "data_export_ready": N_("%(actor)s prepared a copy of the data of member #%(id)s."),
+    "account_deletion_started": N_("%(actor)s deleted their account (member #%(id)s)."),
+    "posts_reattributed": N_("%(actor)s: the posts of member #%(id)s are now shown as by a former member."),
+    "personal_data_erased": N_("%(actor)s erased the personal data of member #%(id)s."),
+    "case_conversations_retained": N_(
+        "%(actor)s kept the private case conversations of member #%(id)s for the retention period."
+    ),
+    "case_conversation_purged": N_(
+        "%(actor)s deleted the conversation of private case #%(id)s after the retention period."
+    ),
 }
 ROLE_CHANGED = N_("%(actor)s changed the role of %(member)s from %(old)s to %(new)s.")
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")

@@ -24,6 +24,7 @@ MESSAGES: dict[str, str] = {
     "case_status": N_("Your private case #%(case)s %(what)s."),
     "case_assigned": N_("Case #%(case)s was assigned to you."),
     "webhook_disabled": N_("The webhook to %(url)s was switched off after %(count)s failed deliveries in a row."),
+    "export_ready": N_("Your data export is ready to download."),
 }
 
 

@@ -57,6 +57,9 @@ def notify(
     """Tell one member something. With `group_key`, an unread notification of the same key is folded into."""
     if user_id is None or user_id == actor_id:
         return None
+    user = session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        return None  # a deleted account hears nothing more (its address can't receive mail anyway)
     params = dict(params or {})
     now = utcnow()
     if group_key:
@@ -83,9 +86,8 @@ def notify(
     )
     session.add(note)
     session.execute(update(User).where(User.id == user_id).values(unread_notifications=User.unread_notifications + 1))
-    user = session.get(User, user_id)
     # Nothing is mailed to an address its member hasn't confirmed: it may be someone else's.
-    if user is not None and user.email_pref == "immediately" and user.email_verified_at is not None:
+    if user.email_pref == "immediately" and user.email_verified_at is not None:
         _queue_email(session, user, kind, params, link)
         note.emailed_at = now
     return note

@@ -49,7 +49,7 @@ def _document(question: Question, answers: list[Answer]) -> Document:
         best_answer=content.plain_text(best.body_source)[:2000] if best else "",
         tags=[t.name for t in question.tags],
         board=question.board.slug,
-        author=question.author.username,
+        author="" if question.author.deleted_at is not None else question.author.username,
         solved=question.is_solved,
         answered=question.answer_count > 0,
         created_at=question.created_at,

@@ -21,4 +21,7 @@ def notification_text(note: Any) -> str:
     params = params_of(note)
     if "title" in params and params["title"] == "a question that is now private":
         params["title"] = gettext("a question that is now private")
+    for key, value in params.items():
+        if value == "Former member":  # a member who deleted their account (app/privacy/deletion.py)
+            params[key] = gettext("Former member")
     return render(note.kind, params, translate=gettext) or note.text

@@ -22,7 +22,15 @@ from app.ids import parse_id
 FILTERS = ("all", "unanswered", "solved", "unsolved")
 
 
-LIST_AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.role, User.points, User.solution_count)
+LIST_AUTHOR_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.points,
+    User.solution_count,
+    User.deleted_at,
+)
 
 
 def list_boards(session: Session, include_archived: bool = False) -> list[Board]:

@@ -1,0 +1,1 @@
+"""Privacy rights: a member's data export and the deletion of their account."""
