@@ -23,6 +23,7 @@ MESSAGES: dict[str, str] = {
     "case_customer_reply": N_("The customer replied on case #%(case)s."),
     "case_status": N_("Your private case #%(case)s %(what)s."),
     "case_assigned": N_("Case #%(case)s was assigned to you."),
+    "mail_bouncing": N_("Your mail server keeps refusing our e-mail. Check your address, then ask us to try again."),
 }
 
 
