@@ -119,6 +119,9 @@ class Config:
             "MAIL_PASSWORD": env.text("MAIL_PASSWORD", ""),
             "MAIL_USE_TLS": env.flag("MAIL_USE_TLS", True),
             "MAIL_FROM": env.text("MAIL_FROM", "Nimbus Community <community@example.com>"),
+            "MAIL_TIMEOUT": env.integer("MAIL_TIMEOUT", 20),  # seconds to wait for the mail server
+            # A CA bundle to check the mail server's STARTTLS certificate against (a private CA); default: the system's.
+            "MAIL_TLS_CA_FILE": env.text("MAIL_TLS_CA_FILE", ""),
             # Message-ID, List-Id and thread ids are on this domain (default: PUBLIC_URL's host name).
             "MAIL_DOMAIN": env.text("MAIL_DOMAIN", ""),
             # Replies by e-mail: Reply-To is reply+<signed token>@MAIL_REPLY_DOMAIN, and the mail server pipes what

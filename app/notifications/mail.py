@@ -94,6 +94,8 @@ def make_sender(config: dict) -> Sender:
             config.get("MAIL_PASSWORD", ""),
             bool(config.get("MAIL_USE_TLS", True)),
             compose.MailSettings.from_config(config),
+            ssl.create_default_context(cafile=config["MAIL_TLS_CA_FILE"]) if config.get("MAIL_TLS_CA_FILE") else None,
+            float(config.get("MAIL_TIMEOUT", 20)),
         )
     return OutboxSender()
 
@@ -178,6 +180,7 @@ def deliver_pending(
         log.warning("mail server unreachable: %s", error)
         for message in due:
             if message.id not in done:
+                message.attempts += 1  # a try all the same: the next wait is longer
                 _retry(message, str(error) or type(error).__name__, now, retry_hours)
     session.commit()
     return delivered

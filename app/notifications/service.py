@@ -130,7 +130,7 @@ def unsubscribe_url(user: User) -> str:
 
 
 def thread_of(link: str) -> str | None:
-    """"case:12" or "question:5" for a notification's link: the thread its e-mail belongs to."""
+    """The thread ("case:12" or "question:5") of a notification's link: the thread its e-mail belongs to."""
     match = THREAD_LINK.match(link or "")
     return f"{match.group(1).removesuffix('s')}:{match.group(2)}" if match else None
 
@@ -363,7 +363,15 @@ def _queue_message(
     link is stored with it: the List-Unsubscribe header is built from the data, not found in the words."""
     session.add(
         EmailMessage(
-            user_id=user.id, to_address=user.email, subject=subject, body=body, kind=kind, status="pending",
-            created_at=now, unsubscribe_url=unsubscribe_url(user), thread=thread, reply_thread=reply_thread,
+            user_id=user.id,
+            to_address=user.email,
+            subject=subject,
+            body=body,
+            kind=kind,
+            status="pending",
+            created_at=now,
+            unsubscribe_url=unsubscribe_url(user),
+            thread=thread,
+            reply_thread=reply_thread,
         )
     )
