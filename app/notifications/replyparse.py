@@ -18,8 +18,12 @@ QUOTE_HEADERS = [
         r"^στις\s.{4,250}\sέγραψε\s*:$",
         r"^(w dniu|dnia)\s.{4,250}\s(napisał|napisała|napisał\(a\)|pisze)\s*:$",
         r"^(më|me)\s.{4,250}\sshkroi\s*:$",
-        r"^(ב|בתאריך)\s?.{4,250}\s(כתב|כתבה|כתב/ה|כתב\(ה\))\s*:$",
+        r"^(ב-?\d|בתאריך\s).{4,250}\s(כתב|כתבה|כתב/ה|כתב\(ה\))\s*:$",
         r"^בתאריך\s.{4,250}\sמאת\s.{1,200}:$",  # Gmail in Hebrew: "בתאריך <date> מאת <name> <address>:"
+        # Gmail in Polish starts with the date ("wt., 1 gru 2026 o 15:04 Jan <jan@...> napisał(a):"); any line
+        # with a date or time and an address or a comma in it that ends like a quote header is one.
+        r"^(?=.*\d)(?=.*[<@,]).{4,400}\s(wrote|έγραψε|napisał\(a\)|napisał|napisała|pisze|shkroi|כתב|כתבה|כתב/ה)\s*:$",
+        r"^wiadomość napisana przez\s.{4,250}\sw dniu\s.{4,250}:$",  # Apple Mail in Polish
         r"^-+\s*(original message|αρχικό μήνυμα|wiadomość oryginalna|oryginalna wiadomość|mesazhi origjinal|"
         r"הודעה מקורית)\s*-+$",
     )
