@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from app.db import db, utcnow
 from app.escalation import service as escalation
 from app.escalation.models import Case, CaseMessage
+from app.forum.models import Answer
 from app.notifications import links
+from app.notifications import service as notifications
 from app.notifications.models import EmailMessage, MailReply, Notification
 from tests.conftest import make_app
-from tests.factories import make_board, make_question, make_user
+from tests.factories import make_answer, make_board, make_question, make_user
 from tests.test_mail_reply_parsing import GMAIL, OUTLOOK, REPLIES, THUNDERBIRD
 
 REPLY_DOMAIN = "reply.nimbus.example"
@@ -66,8 +68,17 @@ def reply_to(app, row: EmailMessage) -> str:
         return f"reply+{links.signer().reply_token(row.id, row.user_id, row.reply_thread)}@{REPLY_DOMAIN}"
 
 
-def reply(sender: str, to: str, text: str, *, subject="Re: your case", html: str | None = None, charset="utf-8",
-          cte="quoted-printable", **headers) -> bytes:  # fmt: skip
+def reply(
+    sender: str,
+    to: str,
+    text: str,
+    *,
+    subject="Re: your case",
+    html: str | None = None,
+    charset="utf-8",
+    cte="quoted-printable",
+    **headers,
+) -> bytes:
     mime = MimeMessage(policy=SMTP)
     mime["From"], mime["To"], mime["Subject"] = sender, to, subject
     mime["Date"] = format_datetime(utcnow())
@@ -101,8 +112,13 @@ def test_a_customers_reply_in_any_language_becomes_their_message_on_the_case(app
     row = last_mail(session, customer)
     quote = {"en": GMAIL, "el": THUNDERBIRD, "pl": GMAIL, "sq": OUTLOOK, "he": THUNDERBIRD}[language][language]
     body = f"{REPLIES[language]}\n\n{quote}\n> We found the double charge and refunded it.\n"
-    raw = reply(f"Eleni <{customer.email.upper()}>", reply_to(app, row), body, subject=SUBJECTS[language],
-                charset=CHARSETS[language] if language != "en" else "utf-8")  # fmt: skip
+    raw = reply(
+        f"Eleni <{customer.email.upper()}>",
+        reply_to(app, row),
+        body,
+        subject=SUBJECTS[language],
+        charset=CHARSETS[language] if language != "en" else "utf-8",
+    )
     assert b"Content-Transfer-Encoding: quoted-printable" in raw  # encoded as clients do
     assert (b"=?utf-8?" in raw.split(b"\r\n\r\n")[0]) == (language != "en")  # an encoded-word subject
     assert "posted: /cases/" in receive(app, raw)
@@ -131,8 +147,11 @@ def test_staff_answer_the_customer_by_e_mail_and_an_html_only_reply_is_read(app,
     assert last.author_id == staff.id
     assert last.body_source == "Invoice 2026-11 — the corrected one is attached to your account."
     assert "<script" not in last.body_html
-    told = session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == customer.id, Notification.kind == "case_reply"))  # fmt: skip
+    told = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == customer.id, Notification.kind == "case_reply")
+    )
     assert told == 2
 
 
@@ -211,8 +230,13 @@ def test_auto_replies_are_refused_and_never_answered(app, session, case_people, 
     customer, _staff, case = case_people
     before = len(messages(session, case))
     subject = headers.pop("Subject", "Re: your case")
-    raw = reply(customer.email, reply_to(app, last_mail(session, customer)), "I am out of the office until Monday.",
-                subject=subject, **headers)  # fmt: skip
+    raw = reply(
+        customer.email,
+        reply_to(app, last_mail(session, customer)),
+        "I am out of the office until Monday.",
+        subject=subject,
+        **headers,
+    )
     assert "refused: auto_reply" in receive(app, raw)
     assert len(messages(session, case)) == before and bounces(session, customer.email) == []
 
@@ -246,8 +270,14 @@ def test_a_closed_case_refuses_replies_as_the_web_does(app, session, case_people
 
 
 def test_replies_count_against_the_posting_limit(tmp_path, postgres_schema):
-    app = make_app(tmp_path, postgres_schema, MAIL_REPLY_DOMAIN=REPLY_DOMAIN, RATELIMIT_ENABLED=True,
-                   POST_RATE_LIMIT="2 per minute", NEW_ACCOUNT_POST_RATE_LIMIT="2 per minute")  # fmt: skip
+    app = make_app(
+        tmp_path,
+        postgres_schema,
+        MAIL_REPLY_DOMAIN=REPLY_DOMAIN,
+        RATELIMIT_ENABLED=True,
+        POST_RATE_LIMIT="2 per minute",
+        NEW_ACCOUNT_POST_RATE_LIMIT="2 per minute",
+    )
     with app.app_context(), db.scope() as session:
         board = make_board(session)
         customer, staff = make_user(session, "fast"), make_user(session, "nina", role="staff")
@@ -257,11 +287,64 @@ def test_replies_count_against_the_posting_limit(tmp_path, postgres_schema):
         for n in range(3):
             escalation.post_message(session, staff, case.id, f"Staff message number {n}.")
         session.commit()
-        rows = session.scalars(select(EmailMessage).where(
-            EmailMessage.user_id == customer.id, EmailMessage.reply_thread.is_not(None)).order_by(EmailMessage.id)
-        ).all()[-3:]  # fmt: skip
+        rows = session.scalars(
+            select(EmailMessage)
+            .where(EmailMessage.user_id == customer.id, EmailMessage.reply_thread.is_not(None))
+            .order_by(EmailMessage.id)
+        ).all()[-3:]
         addresses = [reply_to(app, row) for row in rows]
         session.commit()
     outputs = [receive(app, reply("fast@example.com", address, f"Reply {n}.")) for n, address in enumerate(addresses)]
     assert [output.split(":")[0] for output in outputs] == ["posted", "posted", "refused"]
     assert "rate_limited" in outputs[2]
+
+
+def test_a_member_who_allows_it_answers_a_question_by_replying(app, session, client, login_as):
+    board = make_board(session, "routers", "Routers")
+    asker, helper = make_user(session, "asker"), make_user(session, "marta", locale="pl")
+    question = make_question(session, asker, board, title="Router drops Wi-Fi every evening")
+    login_as(helper)
+    assert (
+        client.form_post("/settings/notifications", {"email_pref": "immediately", "reply_by_email": "y"}).status_code
+        == 302
+    )
+    session.refresh(helper)
+    assert helper.reply_by_email
+    with app.app_context():
+        notifications.follow(session, helper, question_id=question.id)
+        make_answer(session, asker, question, body="Update: it happens only on the 5 GHz band.")
+    row = last_mail(session, helper)
+    assert row.reply_thread == f"question:{question.id}"
+    body = (
+        "Turn off band steering in the router settings; pay with card 4111 1111 1111 1111 if the shop asks.\n\n"
+        f"{GMAIL['pl']}\n> Update: it happens only on the 5 GHz band.\n"
+    )
+    output = receive(app, reply(helper.email, reply_to(app, row), body, charset="iso-8859-2"))
+    assert f"posted: /questions/{question.id}#a" in output
+    answer = session.scalars(select(Answer).where(Answer.author_id == helper.id)).one()
+    assert answer.question_id == question.id and answer.body_source.startswith("Turn off band steering")
+    assert "4111 1111 1111 1111" not in answer.body_source  # masked by the same listening rules as on the web
+    assert session.scalar(
+        select(Notification.kind).where(Notification.user_id == asker.id, Notification.kind == "new_answer")
+    )
+
+
+def test_without_the_members_consent_question_mail_takes_no_reply(app, session):
+    board = make_board(session, "routers", "Routers")
+    asker, helper = make_user(session, "asker"), make_user(session, "quiet")
+    question = make_question(session, asker, board)
+    with app.app_context():
+        make_answer(session, helper, question)
+    about_it = EmailMessage.user_id == asker.id, EmailMessage.thread == f"question:{question.id}"
+    mail = session.scalars(select(EmailMessage).where(*about_it)).first()
+    assert mail.reply_thread is None
+    # Consent given, mail sent, then withdrawn: a reply to that mail no longer posts.
+    asker.reply_by_email = True
+    session.commit()
+    with app.app_context():
+        make_answer(session, helper, question, body="And check the fan settings in the BIOS too.")
+    row = last_mail(session, asker)
+    asker.reply_by_email = False
+    session.commit()
+    assert "refused: refused_by_rules" in receive(app, reply(asker.email, reply_to(app, row), "Thanks, that worked."))
+    assert session.scalar(select(func.count()).select_from(Answer).where(Answer.author_id == asker.id)) == 0

@@ -149,8 +149,17 @@ def test_account_mail_gets_an_html_part_from_its_text_and_no_list_unsubscribe(ap
     """Account mail (a password reset) is queued as a subject and a text body, with no template of its own."""
     member = make_user(session, "dana", locale="he")
     body = "Hello dana,\n\nReset your password here:\nhttps://community.nimbus.example/reset/abc?x=1&y=<2>\n"
-    session.add(EmailMessage(user_id=member.id, to_address=member.email, subject="Reset your password",
-                             body=body, kind="account", status="pending", created_at=utcnow()))  # fmt: skip
+    session.add(
+        EmailMessage(
+            user_id=member.id,
+            to_address=member.email,
+            subject="Reset your password",
+            body=body,
+            kind="account",
+            status="pending",
+            created_at=utcnow(),
+        )
+    )
     session.commit()
     deliver(app)
     [message] = server.mailbox.messages
@@ -177,8 +186,15 @@ def test_starttls_with_a_self_signed_certificate_and_auth(tmp_path, postgres_sch
     cert, key = self_signed_certificate(tmp_path)
     smtp = SmtpServer(tls_files=(cert, key), login=("agora", "s3cret-pass")).start()
     try:
-        app = mail_app(tmp_path, postgres_schema, smtp, MAIL_USE_TLS=True, MAIL_TLS_CA_FILE=str(cert),
-                       MAIL_USERNAME="agora", MAIL_PASSWORD="s3cret-pass")  # fmt: skip
+        app = mail_app(
+            tmp_path,
+            postgres_schema,
+            smtp,
+            MAIL_USE_TLS=True,
+            MAIL_TLS_CA_FILE=str(cert),
+            MAIL_USERNAME="agora",
+            MAIL_PASSWORD="s3cret-pass",
+        )
         with app.app_context(), db.scope() as session:
             member = session.get(User, make_user(session, "tls").id)
             notifications.notify(session, member.id, "case_reply", {"case": 3}, "/cases/3")
@@ -188,8 +204,15 @@ def test_starttls_with_a_self_signed_certificate_and_auth(tmp_path, postgres_sch
         assert message["To"] == "tls@example.com" and parts(message)[0]
         # A wrong password is our mistake, not the address's: the mail waits for a retry, nothing bounces.
         (tmp_path / "wrong").mkdir()
-        wrong = mail_app(tmp_path / "wrong", postgres_schema, smtp, MAIL_USE_TLS=True, MAIL_TLS_CA_FILE=str(cert),
-                         MAIL_USERNAME="agora", MAIL_PASSWORD="wrong")  # fmt: skip
+        wrong = mail_app(
+            tmp_path / "wrong",
+            postgres_schema,
+            smtp,
+            MAIL_USE_TLS=True,
+            MAIL_TLS_CA_FILE=str(cert),
+            MAIL_USERNAME="agora",
+            MAIL_PASSWORD="wrong",
+        )
         with wrong.app_context(), db.scope() as session:
             member = make_user(session, "tls2")
             notifications.notify(session, member.id, "case_reply", {"case": 3}, "/cases/3")

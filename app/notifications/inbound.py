@@ -98,13 +98,18 @@ def receive(session: Session, raw: bytes) -> Received:
 
 
 def _post(session: Session, member: User, thread: str, text: str) -> str:
+    """Through the web's own services: a case message, or an answer (screened and masked like any answer)."""
     from app.escalation import service as escalation
+    from app.forum import service as forum
 
     kind, _, number = thread.partition(":")
-    if kind != "case":
-        raise DomainError("replies by e-mail go to cases")
-    message = escalation.post_message(session, member, int(number), text)
-    return f"/cases/{message.case_id}"
+    if kind == "case":
+        message = escalation.post_message(session, member, int(number), text)
+        return f"/cases/{message.case_id}"
+    if kind == "question" and member.reply_by_email:
+        answer = forum.post_answer(session, member, int(number), forum.AnswerDraft(text))
+        return f"/questions/{answer.question_id}#a{answer.id}"
+    raise DomainError("this thread takes no replies by e-mail")
 
 
 def _automatic(mime: MimeMessage) -> bool:

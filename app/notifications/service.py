@@ -32,6 +32,8 @@ EMAIL_PREFS = ("immediately", "daily", "never")
 THREAD_LINK = re.compile(r"^/(cases|questions)/(\d+)(?:[/#?]|$)")
 # Case mail invites a reply by e-mail (to the customer and to staff alike): it becomes a message on the case.
 REPLY_KINDS = frozenset({"case_opened", "case_reply", "case_customer_reply", "case_status", "case_assigned"})
+# Mail about a question's answers invites one more answer by e-mail, when the member turned that on.
+ANSWER_KINDS = frozenset({"new_answer", "mention"})
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_-]{3,30})\b")
 
 
@@ -159,7 +161,11 @@ def _queue_email(session: Session, user: User, kind: str, params: dict, link: st
         )
         subject = gettext("Nimbus Community: %(text)s", text=text[:150])
     thread = thread_of(link)
-    reply = thread if kind in REPLY_KINDS and thread and thread.startswith("case:") else None
+    reply = None
+    if thread and (kind in REPLY_KINDS and thread.startswith("case:")):
+        reply = thread
+    elif thread and kind in ANSWER_KINDS and thread.startswith("question:") and user.reply_by_email:
+        reply = thread
     _queue_message(session, user, subject, body, "immediate", utcnow(), thread=thread, reply_thread=reply)
     session.info["mail_dirty"] = True
 
@@ -294,10 +300,12 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     return note
 
 
-def set_email_pref(session: Session, user: User, pref: str) -> User:
+def set_email_pref(session: Session, user: User, pref: str, reply_by_email: bool | None = None) -> User:
     if pref not in EMAIL_PREFS:
         raise ValidationFailed("Choose how often we e-mail you.", "email_pref")
     user.email_pref = pref
+    if reply_by_email is not None:
+        user.reply_by_email = reply_by_email
     return user
 
 

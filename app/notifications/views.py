@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import RadioField, SelectChoice
+from wtforms import BooleanField, RadioField, SelectChoice
 from wtforms.validators import DataRequired
 
 from app import content
@@ -28,6 +28,7 @@ class EmailSettingsForm(AgoraForm):
         choices=[SelectChoice("immediately", ""), SelectChoice("daily", ""), SelectChoice("never", "")],
         validators=[DataRequired()],
     )
+    reply_by_email = BooleanField()
 
 
 @bp.get("/notifications")
@@ -72,8 +73,13 @@ def follow(kind: str, target_id: int, action: str):
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @access("member")
 def email_settings():
-    form = EmailSettingsForm(data={"email_pref": current_user.email_pref} if request.method == "GET" else None)
-    if submitted(form, lambda: service.set_email_pref(db.session(), current_user, form.email_pref.data)):
+    data = {"email_pref": current_user.email_pref, "reply_by_email": current_user.reply_by_email}
+    form = EmailSettingsForm(data=data if request.method == "GET" else None)
+
+    def save():
+        return service.set_email_pref(db.session(), current_user, form.email_pref.data, form.reply_by_email.data)
+
+    if submitted(form, save):
         flash(_("Your e-mail settings are saved."), "success")
         return redirect(url_for(".email_settings"))
     bouncing = mail.is_bouncing(db.session(), current_user.email, current_app.config["MAIL_BOUNCE_LIMIT"])

@@ -1,4 +1,4 @@
-"""mail delivery (retries, threads, unsubscribe link), bouncing addresses and replies by e-mail
+"""mail delivery (retries, threads, unsubscribe link), bouncing addresses, replies by e-mail and its opt-in
 
 Revision ID: 0019
 Revises: 0012
@@ -27,6 +27,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("last_error", sa.String(length=300), nullable=True))
+
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reply_by_email", sa.Boolean(), server_default=sa.false(), nullable=False))
 
     op.create_table(
         "mail_bounces",
@@ -58,6 +61,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("mail_replies")
     op.drop_table("mail_bounces")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("reply_by_email")
     with op.batch_alter_table("email_messages", schema=None) as batch_op:
         for column in (
             "last_error",
