@@ -348,3 +348,16 @@ def test_without_the_members_consent_question_mail_takes_no_reply(app, session):
     session.commit()
     assert "refused: refused_by_rules" in receive(app, reply(asker.email, reply_to(app, row), "Thanks, that worked."))
     assert session.scalar(select(func.count()).select_from(Answer).where(Answer.author_id == asker.id)) == 0
+
+
+def test_a_reply_our_mail_server_found_forged_is_refused_without_a_bounce(app, session, case_people):
+    customer, _staff, case = case_people
+    before = len(messages(session, case))
+    address = reply_to(app, last_mail(session, customer))
+    verdict = "mx.nimbus.example; spf=fail smtp.mailfrom=example.com; dkim=none; dmarc=fail header.from=example.com"
+    raw = reply(customer.email, address, "Please send the refund to my new account.", Authentication_Results=verdict)
+    assert "refused: spoofed" in receive(app, raw)
+    assert len(messages(session, case)) == before and bounces(session, customer.email) == []
+    passed = "mx.nimbus.example; spf=pass smtp.mailfrom=example.com; dkim=pass; dmarc=pass header.from=example.com"
+    raw = reply(customer.email, address, "The refund arrived, thank you.", Authentication_Results=passed)
+    assert "posted" in receive(app, raw)

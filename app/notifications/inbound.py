@@ -78,6 +78,8 @@ def receive(session: Session, raw: bytes) -> Received:
     member = session.get(User, original.user_id)
     if member is None or sender != (member.email or "").lower():
         return _refuse(session, None, sender, "wrong_sender")
+    if _spoofed(mime):
+        return _refuse(session, None, sender, "spoofed", bounce=False)  # the real owner did not send it
     text = _new_text(mime)
     if text is None:
         return _refuse(session, member, sender, "not_text")
@@ -122,6 +124,15 @@ def _automatic(mime: MimeMessage) -> bool:
     if str(mime.get("Precedence", "")).strip().lower() in AUTOMATIC_PRECEDENCE:
         return True
     return bool(OUT_OF_OFFICE.match(str(mime.get("Subject", "")).strip()))
+
+
+def _spoofed(mime: MimeMessage) -> bool:
+    """Our own mail server's verdict (the topmost Authentication-Results, which it adds above anything the
+    sender wrote): a From that failed DMARC, or SPF and DKIM both, was not sent by that address's owner."""
+    verdict = str(mime.get("Authentication-Results", "")).lower()
+    if "dmarc=fail" in verdict:
+        return True
+    return "spf=fail" in verdict and "dkim=pass" not in verdict
 
 
 def _token(mime: MimeMessage) -> str | None:
