@@ -143,6 +143,13 @@ class Config:
             "TICKET_COST": env.number("TICKET_COST", 12.0),
             # The currency of TICKET_COST, an ISO 4217 code: the dashboard writes amounts with its symbol.
             "TICKET_CURRENCY": env.text("TICKET_CURRENCY", "EUR").strip().upper(),
+            # Operating it: request logs as JSON lines (LOG_FORMAT=json), /metrics for these networks or this token.
+            "LOG_FORMAT": env.text("LOG_FORMAT", "text"),
+            "LOG_REQUESTS": env.flag("LOG_REQUESTS", True),
+            "METRICS_ALLOWED_NETWORKS": env.text("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+            "METRICS_TOKEN": env.text("METRICS_TOKEN", ""),
+            # A Redis server for background jobs (and, later, the page cache); /readyz checks that it answers.
+            "REDIS_URL": env.text("REDIS_URL", ""),
         }
 
     @classmethod

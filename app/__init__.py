@@ -29,7 +29,15 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_commands(app)
     register_search(app)
     register_notifications(app)
+    register_operations(app)
     return app
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids, request logs and metrics; registered last so that their timer wraps every other hook."""
+    from app.ops.observe import register_observability
+
+    register_observability(app)
 
 
 def register_search(app: Flask) -> None:
@@ -118,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from app.insights.views import bp as insights_bp
     from app.moderation.views import bp as moderation_bp
     from app.notifications.views import bp as notifications_bp
+    from app.ops.probes import bp as ops_bp
     from app.reputation.views import bp as reputation_bp
     from app.search.views import bp as search_bp
 
@@ -129,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(ops_bp)
 
 
 def retry_lost_races(app: Flask) -> None:

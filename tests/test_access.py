@@ -15,6 +15,9 @@ from tests.factories import make_answer, make_board, make_question, make_user
 # endpoint -> (least role, owner-checked). A new route must be added here or this file fails.
 ACCESS = {
     "static": ("visitor", False),
+    "ops.healthz": ("visitor", False),
+    "ops.readyz": ("visitor", False),
+    "ops.metrics": ("visitor", False),
     "forum.index": ("visitor", False),
     "forum.questions": ("visitor", False),
     "forum.board": ("visitor", False),
