@@ -10,8 +10,10 @@ import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import Protocol
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -80,8 +82,6 @@ class SmtpSender:
 
 
 def _address(sender: str) -> str:
-    from email.utils import parseaddr
-
     return parseaddr(sender)[1] or sender
 
 
@@ -146,8 +146,6 @@ def deliver_pending(
     bounce_limit: int = 3,
 ) -> int:
     """Send what is due over one connection; returns how many went out (or were kept)."""
-    from flask import current_app, has_app_context
-
     if has_app_context():
         retry_hours = current_app.config.get("MAIL_RETRY_HOURS", retry_hours)
         bounce_limit = current_app.config.get("MAIL_BOUNCE_LIMIT", bounce_limit)
