@@ -134,6 +134,22 @@ class Config:
             "MAIL_PASSWORD": env.text("MAIL_PASSWORD", ""),
             "MAIL_USE_TLS": env.flag("MAIL_USE_TLS", True),
             "MAIL_FROM": env.text("MAIL_FROM", "Nimbus Community <community@example.com>"),
+            "MAIL_TIMEOUT": env.integer("MAIL_TIMEOUT", 20),  # seconds to wait for the mail server
+            # A CA bundle to check the mail server's STARTTLS certificate against (a private CA); default: the system's.
+            "MAIL_TLS_CA_FILE": env.text("MAIL_TLS_CA_FILE", ""),
+            # Message-ID, List-Id and thread ids are on this domain (default: PUBLIC_URL's host name).
+            "MAIL_DOMAIN": env.text("MAIL_DOMAIN", ""),
+            # Replies by e-mail: Reply-To is reply+<signed token>@MAIL_REPLY_DOMAIN, and the mail server pipes what
+            # arrives there into `flask mail receive`. Empty: mail carries no Reply-To.
+            "MAIL_REPLY_DOMAIN": env.text("MAIL_REPLY_DOMAIN", ""),
+            "MAIL_REPLY_DAYS": env.integer("MAIL_REPLY_DAYS", 30),  # how long a Reply-To token stays good
+            "MAIL_REPLY_MAX_BYTES": env.integer("MAIL_REPLY_MAX_BYTES", 1_000_000),
+            # An address that unsubscribes its sender (a second List-Unsubscribe target); optional.
+            "MAIL_UNSUBSCRIBE_MAILTO": env.text("MAIL_UNSUBSCRIBE_MAILTO", ""),
+            # A temporary failure (server down, 4xx) is tried again with growing delays for this long.
+            "MAIL_RETRY_HOURS": env.integer("MAIL_RETRY_HOURS", 48),
+            # After this many permanent refusals (5xx) an address gets no more mail until its member fixes it.
+            "MAIL_BOUNCE_LIMIT": env.integer("MAIL_BOUNCE_LIMIT", 3),
             # Moderators see that a private case exists, its status and public note; only when they are the
             # company's employees may they read its conversation and internal notes (many communities'
             # moderators are volunteers).

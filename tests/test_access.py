@@ -124,6 +124,7 @@ ACCESS = {
     "notifications.notification_list": ("member", False),
     "notifications.follow": ("member", False),
     "notifications.email_settings": ("member", False),
+    "notifications.mail_works": ("member", False),
     "notifications.unsubscribe": ("visitor", False),
     "notifications.board_feed": ("visitor", False),
     "notifications.tag_feed": ("visitor", False),

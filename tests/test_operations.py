@@ -97,12 +97,16 @@ def test_metrics_show_what_waits_in_the_outboxes(app, client, session):
     session.add(
         EmailMessage(user_id=author.id, to_address="a@example.com", subject="s", body="b", kind="x", status="failed")
     )
+    # Put back after a temporary failure (the mail server was away): still waiting to go out.
+    session.add(
+        EmailMessage(user_id=author.id, to_address="a@example.com", subject="s", body="b", kind="x", status="retrying")
+    )
     session.commit()
     waiting = session.scalar(select(SearchOutbox.id).limit(1))
     body = client.get("/metrics").get_data(as_text=True)
     expected_search = 1 if waiting else 0
     assert f'agora_outbox_pending{{outbox="search"}} {float(expected_search)}' in body
-    assert 'agora_outbox_pending{outbox="mail"} 1.0' in body
+    assert 'agora_outbox_pending{outbox="mail"} 2.0' in body
     assert 'agora_jobs_failed{kind="mail"} 1.0' in body
     assert "agora_outbox_lag_seconds" in body
     assert "agora_search_ready 1.0" in body

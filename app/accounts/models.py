@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import has_request_context
 from flask_babel import gettext
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import ROLES, Role, role_check_sql  # noqa: F401 - ROLES kept importable from here
@@ -48,6 +48,8 @@ class User(Base):
     # E-mail about notifications: "immediately", "daily" (a digest) or "never".
     email_pref: Mapped[str] = mapped_column(String(16), default="immediately", server_default="immediately")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Mail about answers to questions they follow carries a Reply-To; replying posts an answer (case mail always does).
+    reply_by_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Suspended members can read but not post, give kudos or flag. No end date: until lifted.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

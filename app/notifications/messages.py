@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "case_assigned": N_("Case #%(case)s was assigned to you."),
     "webhook_disabled": N_("The webhook to %(url)s was switched off after %(count)s failed deliveries in a row."),
     "export_ready": N_("Your data export is ready to download."),
+    "mail_bouncing": N_("Your mail server keeps refusing our e-mail. Check your address, then ask us to try again."),
 }
 
 

@@ -62,7 +62,48 @@ class EmailMessage(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | kept | failed
+    kind: Mapped[str] = mapped_column(String(16))  # immediate | digest | account mail (any other word)
+    # pending | retrying (a temporary failure; tried again at next_attempt_at) | sent | kept (no SMTP) |
+    # failed (refused for good, or still undelivered after MAIL_RETRY_HOURS) | bounced (the address refused it) |
+    # held (not sent: the address has bounced too often)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The one-click unsubscribe link of notification mail (None for account mail: no List-Unsubscribe).
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # "case:12" or "question:5": mail about one thing threads together (References) in the reader's client.
+    thread: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Set when a reply by e-mail is welcome: the message then carries a Reply-To with a token signed for it.
+    reply_thread: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(200), nullable=True)  # the same on every attempt
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class MailBounce(Base):
+    """An address that refused mail for good (an SMTP 5xx for it); after MAIL_BOUNCE_LIMIT refusals it gets no
+    more mail until its member fixes it (a new address, or "try again" on the e-mail settings page)."""
+
+    __tablename__ = "mail_bounces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), unique=True)
+    bounces: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailReply(Base):
+    """Every message that came in through `flask mail receive`, kept for the log: what became of it and why.
+    An accepted reply names the e-mail it answered; a token is good for one reply (the unique key)."""
+
+    __tablename__ = "mail_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_message_id: Mapped[int | None] = mapped_column(ForeignKey("email_messages.id"), nullable=True, unique=True)
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    outcome: Mapped[str] = mapped_column(String(16))  # posted | refused
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,6 +29,11 @@ from app.notifications.messages import render
 from app.notifications.models import EmailMessage, Notification, Subscription
 
 EMAIL_PREFS = ("immediately", "daily", "never")
+THREAD_LINK = re.compile(r"^/(cases|questions)/(\d+)(?:[/#?]|$)")
+# Case mail invites a reply by e-mail (to the customer and to staff alike): it becomes a message on the case.
+REPLY_KINDS = frozenset({"case_opened", "case_reply", "case_customer_reply", "case_status", "case_assigned"})
+# Mail about a question's answers invites one more answer by e-mail, when the member turned that on.
+ANSWER_KINDS = frozenset({"new_answer", "mention"})
 MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_-]{3,30})\b")
 
 
@@ -124,12 +129,19 @@ def _mail_text(kind: str, params: dict) -> str:
     return render(kind, params, translate=gettext)
 
 
-def _email_footer(user: User) -> str:
+def unsubscribe_url(user: User) -> str:
     signer = links.signer()
-    settings, unsubscribe = (
-        f"{signer.base_url}/settings/notifications",
-        f"{signer.base_url}/unsubscribe/{signer.token(user.id)}",
-    )
+    return f"{signer.base_url}/unsubscribe/{signer.token(user.id)}"
+
+
+def thread_of(link: str) -> str | None:
+    """The thread ("case:12" or "question:5") of a notification's link: the thread its e-mail belongs to."""
+    match = THREAD_LINK.match(link or "")
+    return f"{match.group(1).removesuffix('s')}:{match.group(2)}" if match else None
+
+
+def _email_footer(user: User) -> str:
+    settings, unsubscribe = f"{links.signer().base_url}/settings/notifications", unsubscribe_url(user)
     return (
         "\n\n--\n"
         + gettext("You get this because of your e-mail settings on the Nimbus Community.")
@@ -151,7 +163,13 @@ def _queue_email(session: Session, user: User, kind: str, params: dict, link: st
             + _email_footer(user)
         )
         subject = gettext("Nimbus Community: %(text)s", text=text[:150])
-    _queue_message(session, user, subject, body, "immediate", utcnow())
+    thread = thread_of(link)
+    reply = None
+    if thread and (kind in REPLY_KINDS and thread.startswith("case:")):
+        reply = thread
+    elif thread and kind in ANSWER_KINDS and thread.startswith("question:") and user.reply_by_email:
+        reply = thread
+    _queue_message(session, user, subject, body, "immediate", utcnow(), thread=thread, reply_thread=reply)
     session.info["mail_dirty"] = True
 
 
@@ -285,10 +303,12 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
     return note
 
 
-def set_email_pref(session: Session, user: User, pref: str) -> User:
+def set_email_pref(session: Session, user: User, pref: str, reply_by_email: bool | None = None) -> User:
     if pref not in EMAIL_PREFS:
         raise ValidationFailed("Choose how often we e-mail you.", "email_pref")
     user.email_pref = pref
+    if reply_by_email is not None:
+        user.reply_by_email = reply_by_email
     return user
 
 
@@ -342,11 +362,29 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
     return sent
 
 
-def _queue_message(session: Session, user: User, subject: str, body: str, kind: str, now: datetime) -> None:
-    """An e-mail waiting in the table for the sender (delivered after the commit)."""
+def _queue_message(
+    session: Session,
+    user: User,
+    subject: str,
+    body: str,
+    kind: str,
+    now: datetime,
+    thread: str | None = None,
+    reply_thread: str | None = None,
+) -> None:
+    """A notification e-mail waiting in the table for the sender (delivered after the commit). Its unsubscribe
+    link is stored with it: the List-Unsubscribe header is built from the data, not found in the words."""
     session.add(
         EmailMessage(
-            user_id=user.id, to_address=user.email, subject=subject, body=body, kind=kind, status="pending",
+            user_id=user.id,
+            to_address=user.email,
+            subject=subject,
+            body=body,
+            kind=kind,
+            status="pending",
             created_at=now,
+            unsubscribe_url=unsubscribe_url(user),
+            thread=thread,
+            reply_thread=reply_thread,
         )
     )

@@ -8,14 +8,15 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import RadioField, SelectChoice
+from wtforms import BooleanField, RadioField, SelectChoice
 from wtforms.validators import DataRequired
 
 from app import content
 from app.auth.access import access
 from app.db import db, utcnow
+from app.extensions import csrf
 from app.forum import service as forum
-from app.notifications import service
+from app.notifications import mail, service
 from app.web import safe_next
 from app.web.forms import AgoraForm, form_status, submitted
 
@@ -27,6 +28,7 @@ class EmailSettingsForm(AgoraForm):
         choices=[SelectChoice("immediately", ""), SelectChoice("daily", ""), SelectChoice("never", "")],
         validators=[DataRequired()],
     )
+    reply_by_email = BooleanField()
 
 
 @bp.get("/notifications")
@@ -71,17 +73,36 @@ def follow(kind: str, target_id: int, action: str):
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @access("member")
 def email_settings():
-    form = EmailSettingsForm(data={"email_pref": current_user.email_pref} if request.method == "GET" else None)
-    if submitted(form, lambda: service.set_email_pref(db.session(), current_user, form.email_pref.data)):
+    data = {"email_pref": current_user.email_pref, "reply_by_email": current_user.reply_by_email}
+    form = EmailSettingsForm(data=data if request.method == "GET" else None)
+
+    def save():
+        return service.set_email_pref(db.session(), current_user, form.email_pref.data, form.reply_by_email.data)
+
+    if submitted(form, save):
         flash(_("Your e-mail settings are saved."), "success")
         return redirect(url_for(".email_settings"))
-    return render_template("notifications/settings.html", form=form), form_status()
+    bouncing = mail.is_bouncing(db.session(), current_user.email, current_app.config["MAIL_BOUNCE_LIMIT"])
+    return render_template("notifications/settings.html", form=form, bouncing=bouncing), form_status()
+
+
+@bp.post("/settings/notifications/mail-works")
+@access("member")
+def mail_works():
+    """The member fixed their mailbox (or their address): their mail is sent again."""
+    mail.clear_bounces(db.session(), current_user.email)
+    db.commit()
+    flash(_("Thank you. We'll send your e-mail again."), "success")
+    return redirect(url_for(".email_settings"))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @access("visitor")
+@csrf.exempt
 def unsubscribe(token: str):
-    """The link in every e-mail: signed with the app's key, so nobody can unsubscribe someone else."""
+    """The link in every e-mail: signed with the app's key, so nobody can unsubscribe someone else. A GET only
+    asks (mail scanners open links); a POST unsubscribes, without a CSRF token or sign-in, as RFC 8058's
+    one-click POST from the mail provider (List-Unsubscribe=One-Click) must. The signed token is the proof."""
     session = db.session()
     user = service.user_for_token(session, token)
     if user is None:

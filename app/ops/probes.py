@@ -108,7 +108,8 @@ def _outbox_metrics(session: Session) -> list[GaugeMetricFamily]:
     failed = GaugeMetricFamily("agora_jobs_failed", "Work that failed and waits for a person.", labels=["kind"])
     search_count, search_oldest = session.execute(select(func.count(), func.min(SearchOutbox.created_at))).one()
     mail_count, mail_oldest = session.execute(
-        select(func.count(), func.min(EmailMessage.created_at)).where(EmailMessage.status == "pending")
+        # Waiting to go out: new mail, and mail a temporary failure (server away, 4xx) put back for a later try.
+        select(func.count(), func.min(EmailMessage.created_at)).where(EmailMessage.status.in_(("pending", "retrying")))
     ).one()
     mail_failed = session.scalar(select(func.count()).where(EmailMessage.status == "failed"))
     pending.add_metric(["search"], search_count or 0)

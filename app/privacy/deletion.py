@@ -24,7 +24,7 @@ from app.escalation.models import Case, CaseMessage
 from app.forum.models import Answer, Board, Question
 from app.moderation.service.auditing import audit
 from app.notifications.messages import render
-from app.notifications.models import EmailMessage, Notification, Subscription
+from app.notifications.models import EmailMessage, MailBounce, MailReply, Notification, Subscription
 from app.privacy.models import DataExport
 from app.search.outbox import enqueue
 
@@ -108,6 +108,8 @@ def delete_account(
         "follows": _delete(session, Subscription, Subscription.user_id == user.id),
         "notifications": _delete(session, Notification, Notification.user_id == user.id),
         "emails": _delete(session, EmailMessage, EmailMessage.user_id == user.id),
+        "mail_bounces": _delete(session, MailBounce, MailBounce.address == user.email),
+        "mail_replies": _delete(session, MailReply, MailReply.sender == user.email),
         "data_exports": _delete(session, DataExport, DataExport.user_id == user.id),
         # Every other way in: API tokens, links mailed to the old address, the company account's link.
         "api_tokens": _delete(session, ApiToken, ApiToken.user_id == user.id),
