@@ -60,13 +60,21 @@ def notify(
     params = dict(params or {})
     now = utcnow()
     if group_key:
+        # A grouped notification counts people, not events: who is already in it is kept in its params, so
+        # kudos given, withdrawn and given again by one member stays "Ana gave kudos".
+        params["actor_ids"] = [actor_id] if actor_id is not None else []
         existing = session.scalar(
             select(Notification).where(
                 Notification.user_id == user_id, Notification.group_key == group_key, Notification.read_at.is_(None)
             )
         )
         if existing is not None:
-            existing.count += 1
+            earlier = json.loads(existing.params or "{}")
+            actors = list(earlier.get("actor_ids") or [])
+            if actor_id is not None and actor_id in actors:
+                return existing
+            params["actor_ids"] = actors + params["actor_ids"]
+            existing.count = max(existing.count + 1, len(params["actor_ids"]))
             params["count"] = existing.count
             existing.kind, existing.params = "kudos" if kind == "kudo" else kind, json.dumps(params, ensure_ascii=False)
             existing.text, existing.created_at = render(existing.kind, params), now
