@@ -170,9 +170,11 @@ def board(slug: str):
     session = db.session()
     board = service.get_board(session, slug)
     args = _list_args()
-    page = service.list_questions(session, board=board, limit=current_app.config["PAGE_SIZE"], **args)
-    first_page = not args["after"] and args["filter"] == "all" and not args["tag"]
-    pinned = service.pinned_questions(session, board) if first_page else []
+    pinned_above = args["filter"] == "all" and not args["tag"]
+    page = service.list_questions(
+        session, board=board, limit=current_app.config["PAGE_SIZE"], without_pinned=pinned_above, **args
+    )
+    pinned = service.pinned_questions(session, board) if pinned_above and not args["after"] else []
     following = notifications.is_following(session, current_user, board_id=board.id)
     return render_template("forum/questions.html", board=board, page=page, pinned=pinned, following=following, **args)
 

@@ -74,6 +74,7 @@ def list_questions(
     tag: str | None = None,
     after: str | None = None,
     limit: int = 20,
+    without_pinned: bool = False,
 ) -> QuestionPage:
     """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs.
 
@@ -106,6 +107,8 @@ def list_questions(
         if board is not None:
             query = query.where(Question.board_id == board.id)
     query = query.where(public_questions())
+    if without_pinned:  # a board lists its pinned threads above the list, once
+        query = query.where(Question.is_pinned.is_(False))
     if filter == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif filter == "solved":

@@ -1,0 +1,36 @@
+"""Reading and asking as issue 14 asks: the bugs found in a browser, each pinned by a test that failed before."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.moderation import service as moderation
+from tests.factories import make_board, make_question, make_user
+
+
+@pytest.fixture
+def board(session):
+    return make_board(session, "laptops", "Laptops")
+
+
+@pytest.fixture
+def asker(session):
+    return make_user(session, "asker")
+
+
+@pytest.fixture
+def moderator(session):
+    return make_user(session, "mod", role="moderator")
+
+
+def test_a_pinned_question_is_listed_once_on_its_board(client, session, board, asker, moderator):
+    pinned = make_question(session, asker, board, title="Read this first: how to ask well")
+    other = make_question(session, asker, board, title="Fan runs loud after the update")
+    moderation.set_thread_state(session, moderator, pinned.id, "pinned", True)
+    session.commit()
+    page = client.get("/boards/laptops").get_data(as_text=True)
+    assert page.count(f'href="/questions/{pinned.id}/') == 1
+    assert page.count(f'href="/questions/{other.id}/') == 1
+    # Filtered lists show no pinned section, so there it stays among the others.
+    unanswered = client.get("/boards/laptops?filter=unanswered").get_data(as_text=True)
+    assert unanswered.count(f'href="/questions/{pinned.id}/') == 1
