@@ -34,3 +34,21 @@ def test_a_pinned_question_is_listed_once_on_its_board(client, session, board, a
     # Filtered lists show no pinned section, so there it stays among the others.
     unanswered = client.get("/boards/laptops?filter=unanswered").get_data(as_text=True)
     assert unanswered.count(f'href="/questions/{pinned.id}/') == 1
+
+
+def test_the_profile_shows_recent_points_and_lists_by_date(client, session, board, asker):
+    from datetime import timedelta
+
+    from tests.factories import make_answer
+
+    helper = make_user(session, "helper")
+    newer = make_question(session, asker, board, title="Battery drains overnight while asleep")
+    older = make_question(session, asker, board, title="Screen flickers at low brightness")
+    older.created_at = newer.created_at - timedelta(days=30)  # imported later, asked earlier
+    make_answer(session, helper, newer)
+    session.commit()
+    page = client.get("/users/asker").get_data(as_text=True)
+    assert page.index("Battery drains overnight") < page.index("Screen flickers at low")
+    helper_page = client.get("/users/helper").get_data(as_text=True)
+    points = helper_page[helper_page.index('id="points-heading"') :]
+    assert "Posted an answer" in points.split("</section>")[0]  # the heading has rows under it

@@ -19,6 +19,7 @@ from app.db import db
 from app.extensions import limiter
 from app.forum import service as forum
 from app.reputation import service as reputation
+from app.reputation.views import REASONS
 from app.web import form_status, safe_next, submitted
 
 bp = Blueprint("accounts", __name__)
@@ -152,7 +153,8 @@ def profile(username: str):
         standing=reputation.standing(user),
         badges=reputation.badges_of(session, user),
         kudos_received=reputation.kudos_received(session, user),
-        recent_points=reputation.ledger(session, user, limit=5).events,
+        recent_points=reputation.recent_points(session, user),
+        reasons=REASONS(),
     )
 
 

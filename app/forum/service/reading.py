@@ -184,12 +184,15 @@ class Activity:
 
 
 def recent_activity(session: Session, user: User, viewer: User | None = None, limit: int = 10) -> Activity:
-    """A member's latest posts as `viewer` may see them. Hidden and withdrawn threads show only to moderators
+    """A member's latest posts (by date) as `viewer` may see them. Hidden and withdrawn threads show only to moderators
     and to the thread's own asker; a withdrawn question stays private even from those who answered it."""
     question_filter = [Question.author_id == user.id, visible_questions(viewer)]
     answer_filter = [Answer.author_id == user.id, visible_answers(viewer)]
     questions = list(
-        session.scalars(select(Question).where(*question_filter).order_by(Question.id.desc()).limit(limit))
+        session.scalars(select(Question)
+            .where(*question_filter)
+            .order_by(Question.created_at.desc(), Question.id.desc())
+            .limit(limit))
     )
     answers = list(
         session.scalars(
@@ -197,7 +200,7 @@ def recent_activity(session: Session, user: User, viewer: User | None = None, li
             .join(Question, Question.id == Answer.question_id)
             .options(joinedload(Answer.question))
             .where(*answer_filter)
-            .order_by(Answer.id.desc())
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
             .limit(limit)
         )
     )
