@@ -276,7 +276,7 @@ def test_the_full_workflow_and_illegal_moves(session, cast, case):
         select(Answer).where(Answer.question_id == cast.question.id, Answer.is_staff.is_(True))
     )
     assert staff_answer.body_source == "Refunds for the double charge go out in 3 days."
-    assert cast.question.support_note == staff_answer.body_source
+    assert cast.question.support_note != staff_answer.body_source  # said once, as the staff answer
     escalation.transition(session, cast.customer, case.id, "reopen")
     escalation.transition(session, cast.staff, case.id, "resolve")
     escalation.transition(session, cast.staff, case.id, "close")

@@ -52,3 +52,19 @@ def test_the_profile_shows_recent_points_and_lists_by_date(client, session, boar
     helper_page = client.get("/users/helper").get_data(as_text=True)
     points = helper_page[helper_page.index('id="points-heading"') :]
     assert "Posted an answer" in points.split("</section>")[0]  # the heading has rows under it
+
+
+def test_a_public_resolution_shows_once_on_the_question(client, session, board, asker, moderator):
+    from app.escalation import service as escalation
+
+    staff = make_user(session, "nina", role="staff")
+    question = make_question(session, asker, board, title="Charged twice for my November bill")
+    draft = escalation.EscalationDraft("billing", "normal", "Our billing team is looking into it.", withdraw=False)
+    case = escalation.escalate(session, moderator, question.id, draft)
+    session.commit()
+    escalation.transition(session, staff, case.id, "start")
+    escalation.transition(session, staff, case.id, "resolve", "Double charges are refunded within 3 working days.")
+    session.commit()
+    page = client.get(f"/questions/{question.id}/{question.slug}").get_data(as_text=True)
+    assert page.count("Double charges are refunded within 3 working days.") == 1
+    assert "Our billing team is looking into it." in page  # the escalation note still tells readers staff came

@@ -150,7 +150,9 @@ def transition(session: Session, actor: User, case_id: int, action: str, public_
 
 
 def _publish_resolution(session: Session, staff: User, case: Case, text: str) -> None:
-    """A short public outcome (no private details), so the next customer with the problem learns it."""
+    """A short public outcome (no private details), so the next customer with the problem learns it: a staff
+    answer on a public thread (searchable, and can be accepted), else the note its asker sees. Never both,
+    or readers met the same text twice (the staff banner and the staff answer)."""
     text = (text or "").strip()
     if not text:
         return
@@ -160,8 +162,9 @@ def _publish_resolution(session: Session, staff: User, case: Case, text: str) ->
         )
     question = session.get(Question, case.question_id)
     case.public_resolution = text
-    question.support_note = text
     public = can(None, "view_question", question)  # as a visitor would see it: neither hidden nor withdrawn
     if public:
         forum.post_answer(session, staff, question.id, forum.AnswerDraft(text))
+    else:
+        question.support_note = text
     audit(session, staff, "case_resolution_published", "case", case.id, "", after={"public": not question.is_private})
