@@ -68,3 +68,16 @@ def test_a_public_resolution_shows_once_on_the_question(client, session, board, 
     page = client.get(f"/questions/{question.id}/{question.slug}").get_data(as_text=True)
     assert page.count("Double charges are refunded within 3 working days.") == 1
     assert "Our billing team is looking into it." in page  # the escalation note still tells readers staff came
+
+
+def test_a_suspended_member_is_not_offered_ask_a_question(client, session, board, asker, login_as):
+    from app.db import utcnow
+
+    make_question(session, asker, board)
+    asker.suspended_at = utcnow()
+    session.commit()
+    login_as(asker)
+    for url in ("/", "/questions", "/boards/laptops"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'href="/ask' not in page, url
+    assert client.get("/ask").status_code == 403
