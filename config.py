@@ -70,6 +70,9 @@ class Config:
     RTL_LANGUAGES = frozenset({"he", "ar", "fa", "ur"})
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 20
+    # With PUBLIC_URL unset, links in e-mail and feeds use the address the request came to. Never in
+    # production: there anyone can send a Host header and would steer the links others are mailed.
+    PUBLIC_URL_FROM_REQUEST = True
 
     @classmethod
     def build(cls, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -110,8 +113,9 @@ class Config:
             # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
             "ARGON2_TIME_COST": env.integer("ARGON2_TIME_COST", 3),
             "ARGON2_MEMORY_COST": env.integer("ARGON2_MEMORY_COST", 65536),
-            # Absolute links in e-mail and feeds.
-            "PUBLIC_URL": env.text("PUBLIC_URL", "http://127.0.0.1:5000"),
+            # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
+            # (so `flask run --port 8000` links to port 8000).
+            "PUBLIC_URL": env.text("PUBLIC_URL", ""),
             # E-mail: with no MAIL_SERVER, mail is kept in the email_messages table and the log.
             "MAIL_SERVER": env.text("MAIL_SERVER", ""),
             "MAIL_PORT": env.integer("MAIL_PORT", 587),
@@ -157,6 +161,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
+    PUBLIC_URL_FROM_REQUEST = False
 
     @classmethod
     def read(cls, env: Env) -> dict[str, Any]:

@@ -81,3 +81,37 @@ def test_a_suspended_member_is_not_offered_ask_a_question(client, session, board
         page = client.get(url).get_data(as_text=True)
         assert 'href="/ask' not in page, url
     assert client.get("/ask").status_code == 403
+
+
+def test_links_in_feeds_and_mail_follow_the_port_the_site_runs_on(app, client, session, board, asker):
+    """Regression: with PUBLIC_URL unset, feeds and e-mail linked to port 5000 whatever port the site ran on."""
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.forum import service as forum
+    from app.notifications.models import EmailMessage
+
+    question = make_question(session, asker, board, title="Fan runs loud after the update")
+    feed = client.get("/feeds/boards/laptops.atom", base_url="http://127.0.0.1:8123").get_data(as_text=True)
+    assert f"http://127.0.0.1:8123/questions/{question.id}" in feed and ":5000" not in feed
+    helper = make_user(session, "helper")
+    with app.test_request_context("/", base_url="http://127.0.0.1:8123"), db.scope() as work:
+        forum.post_answer(work, work.get(type(helper), helper.id), question.id, forum.AnswerDraft("Clean the vents."))
+        work.commit()
+    mail = session.scalars(select(EmailMessage.body)).all()
+    assert mail and all("http://127.0.0.1:8123/" in body and ":5000" not in body for body in mail)
+
+
+def test_production_never_takes_the_public_address_from_the_request(tmp_path, postgres_schema):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, postgres_schema, PUBLIC_URL_FROM_REQUEST=False)
+    response = app.test_client().get("/feeds/boards/laptops.atom", base_url="http://evil.example")
+    assert response.status_code == 404  # no such board; and with one, its links would not name evil.example
+    from app.notifications import links
+
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert links.signer().base_url == links.FALLBACK_URL
+    set_url = make_app(tmp_path / "set", postgres_schema, PUBLIC_URL="https://community.example/")
+    with set_url.test_request_context("/", base_url="http://127.0.0.1:8123"):
+        assert links.signer().base_url == "https://community.example"

@@ -15,7 +15,7 @@ from app import content
 from app.auth.access import access
 from app.db import db, utcnow
 from app.forum import service as forum
-from app.notifications import service
+from app.notifications import links, service
 from app.web import safe_next
 from app.web.forms import AgoraForm, form_status, submitted
 
@@ -100,7 +100,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 def _atom(title: str, self_url: str, html_url: str, questions) -> Response:
     """An Atom feed of public questions (lists never hold hidden or withdrawn ones)."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    base = links.signer().base_url
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = title
