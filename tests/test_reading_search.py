@@ -1,0 +1,35 @@
+"""Search as issue 14's readers met it: snippets, similar questions and related questions, on every backend."""
+
+from __future__ import annotations
+
+import re
+
+from app.search import service as search
+from app.search.backend import SearchQuery
+from tests.factories import make_board, make_question, make_user
+
+LONG_BODY = (
+    "I bought the Nimbus Book last spring and everything worked well until the latest system update arrived. "
+    "Since then the laptop wakes from sleep every night and the battery drains to zero before the morning. "
+    "I disabled wake timers, checked the power plan, and updated every driver from the support page."
+)
+
+
+def test_search_snippets_start_and_end_on_whole_words_with_an_ellipsis(search_app, s):
+    """Regression: snippets began mid-word ("ery drains") with nothing to say text was left out."""
+    board, asker = make_board(s, "laptops", "Laptops"), make_user(s, "asker")
+    make_question(s, asker, board, title="Laptop wakes up at night", body=LONG_BODY)
+    search.drain_app(search_app)
+    found = search.search(s, search_app.extensions["agora_search"], SearchQuery(text="drains"))
+    ((_question, hit),) = found.questions
+    snippet = re.sub(r"</?mark>", "", hit.snippet_html)
+    assert "drains" in snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …"), snippet
+    words = set(re.findall(r"\w+", LONG_BODY))
+    inner = snippet.strip("… ").split()
+    assert inner[0].strip(".,") in words and inner[-1].strip(".,") in words, snippet  # no word cut in two
+    # Without search words the list shows each text's start, cut at a word, with an ellipsis.
+    listing = search.search(s, search_app.extensions["agora_search"], SearchQuery(text="", tag=None))
+    ((_question, hit),) = listing.questions
+    assert hit.snippet_html.startswith("I bought") and hit.snippet_html.endswith(" …")
+    assert hit.snippet_html[:-2].split()[-1].strip(".,") in words
