@@ -84,7 +84,8 @@ def test_kudos_given_withdrawn_and_given_again_count_one_person(session, cast):
     for step in (reputation.give_kudo, reputation.withdraw_kudo, reputation.give_kudo):
         step(session, fan, "answer", answer.id)
         session.commit()
-    note = session.scalar(select(Notification).where(Notification.user_id == helper.id, Notification.kind.like("kudo%")))
+    mine = Notification.user_id == helper.id
+    note = session.scalar(select(Notification).where(mine, Notification.kind.like("kudo%")))
     assert note.count == 1 and note.text.startswith("fan gave kudos")
     reputation.give_kudo(session, other, "answer", answer.id)
     session.commit()

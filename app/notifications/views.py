@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import RadioField, SelectChoice

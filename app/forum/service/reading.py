@@ -189,10 +189,12 @@ def recent_activity(session: Session, user: User, viewer: User | None = None, li
     question_filter = [Question.author_id == user.id, visible_questions(viewer)]
     answer_filter = [Answer.author_id == user.id, visible_answers(viewer)]
     questions = list(
-        session.scalars(select(Question)
+        session.scalars(
+            select(Question)
             .where(*question_filter)
             .order_by(Question.created_at.desc(), Question.id.desc())
-            .limit(limit))
+            .limit(limit)
+        )
     )
     answers = list(
         session.scalars(
