@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.moderation import service as moderation
@@ -115,3 +117,19 @@ def test_production_never_takes_the_public_address_from_the_request(tmp_path, po
     set_url = make_app(tmp_path / "set", postgres_schema, PUBLIC_URL="https://community.example/")
     with set_url.test_request_context("/", base_url="http://127.0.0.1:8123"):
         assert links.signer().base_url == "https://community.example"
+
+
+def test_the_tag_page_is_titled_by_its_tag(client, session, board, asker):
+    make_question(session, asker, board, title="Fan runs loud after the update", tags=("fan",))
+    page = client.get("/questions?tag=fan").get_data(as_text=True)
+    assert "<title>Questions tagged “fan”" in page and "<h1>Questions tagged “fan”</h1>" in page
+    assert "<h1>All questions</h1>" in client.get("/questions").get_data(as_text=True)
+
+
+def test_the_answer_form_does_not_repeat_your_answer(client, session, board, asker, login_as):
+    question = make_question(session, asker, board)
+    login_as(make_user(session, "helper"))
+    page = client.get(f"/questions/{question.id}/{question.slug}").get_data(as_text=True)
+    heading = re.search(r'<h2 id="your-answer">([^<]+)</h2>', page).group(1)
+    label = re.search(r'<label for="body">([^<]+)</label>', page).group(1)
+    assert heading != label
