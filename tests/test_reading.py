@@ -133,3 +133,17 @@ def test_the_answer_form_does_not_repeat_your_answer(client, session, board, ask
     heading = re.search(r'<h2 id="your-answer">([^<]+)</h2>', page).group(1)
     label = re.search(r'<label for="body">([^<]+)</label>', page).group(1)
     assert heading != label
+
+
+def test_the_moderation_queue_shows_posts_rendered_not_raw_markdown(client, session, board, asker, moderator, login_as):
+    from app.moderation import service as moderation_service
+
+    body = "Run **this** first:\n\n```\nsfc /scannow\n```\n\n<script>alert(1)</script>"
+    question = make_question(session, asker, board, title="Update fails with error 0x80070005", body=body)
+    reporter = make_user(session, "reporter")
+    moderation_service.flag_post(session, reporter, "question", question.id, "spam", "")
+    session.commit()
+    login_as(moderator)
+    page = client.get("/mod").get_data(as_text=True)
+    assert "<strong>this</strong>" in page and "<code>sfc /scannow" in page
+    assert "**this**" not in page and "```" not in page and "<script>alert(1)" not in page
