@@ -147,3 +147,26 @@ def test_the_moderation_queue_shows_posts_rendered_not_raw_markdown(client, sess
     page = client.get("/mod").get_data(as_text=True)
     assert "<strong>this</strong>" in page and "<code>sfc /scannow" in page
     assert "**this**" not in page and "```" not in page and "<script>alert(1)" not in page
+
+
+def test_assigning_a_case_offers_the_staff_list(client, session, board, asker, moderator, login_as):
+    from app.escalation import service as escalation
+    from app.escalation.models import Case
+
+    nina, omar = make_user(session, "nina", role="staff"), make_user(session, "omar", role="staff")
+    omar.display_name = "Omar Haddad"
+    question = make_question(session, asker, board, title="Charged twice for my November bill")
+    case = escalation.escalate(session, moderator, question.id, escalation.EscalationDraft("billing"))
+    session.commit()
+    login_as(nina)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    select = page[page.index('<select id="assignee"') :].split("</select>")[0]
+    assert '<option value="omar">Omar Haddad</option>' in select and 'value="me"' in select
+    assert "asker" not in select and "mod" not in select  # only staff can work cases
+    assert client.form_post(f"/cases/{case.id}/assign", {"assignee": "omar"}).status_code == 302
+    session.expire_all()
+    assert session.get(Case, case.id).assignee_id == omar.id
+    response = client.form_post(f"/cases/{case.id}/assign", {"assignee": "asker"})
+    assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
+    inbox = client.get("/staff").get_data(as_text=True)
+    assert '<option value="omar">Omar Haddad</option>' in inbox and 'placeholder="me, or a staff username"' not in inbox

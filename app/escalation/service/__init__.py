@@ -20,7 +20,16 @@ from app.escalation.service.opening import (
     escalate,
     request_private_help,
 )
-from app.escalation.service.triage import STATUS_FILTERS, Inbox, InboxFilter, assign, bulk_assign, inbox, overdue_cases
+from app.escalation.service.triage import (
+    STATUS_FILTERS,
+    Inbox,
+    InboxFilter,
+    assign,
+    bulk_assign,
+    inbox,
+    overdue_cases,
+    staff_members,
+)
 
 __all__ = [
     "DEFAULT_PUBLIC_NOTE",
@@ -44,6 +53,7 @@ __all__ = [
     "overdue_cases",
     "post_message",
     "request_private_help",
+    "staff_members",
     "timeline",
     "transition",
 ]
