@@ -170,3 +170,25 @@ def test_assigning_a_case_offers_the_staff_list(client, session, board, asker, m
     assert response.status_code == 422 and "Not a valid choice" in response.get_data(as_text=True)
     inbox = client.get("/staff").get_data(as_text=True)
     assert '<option value="omar">Omar Haddad</option>' in inbox and 'placeholder="me, or a staff username"' not in inbox
+
+
+def test_merging_answers_asks_for_confirmation(client, session, board, asker, moderator, login_as):
+    from app.forum.models import Answer
+    from tests.factories import make_answer
+
+    original = make_question(session, asker, board, title="Fan runs loud after the update")
+    copy = make_question(session, asker, board, title="Loud fan since the last update")
+    answer = make_answer(session, make_user(session, "helper"), copy)
+    moderation.close_as_duplicate(session, moderator, copy.id, original.id)
+    session.commit()
+    login_as(moderator)
+    page = client.get(f"/mod/questions/{copy.id}").get_data(as_text=True)
+    assert "can't be moved back" in page and 'name="merge-confirm"' in page
+    response = client.form_post(f"/mod/questions/{copy.id}/merge")
+    assert response.status_code == 422 and "Tick the box to confirm" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Answer, answer.id).question_id == copy.id  # nothing moved
+    response = client.form_post(f"/mod/questions/{copy.id}/merge", {"merge-confirm": "y"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Answer, answer.id).question_id == original.id

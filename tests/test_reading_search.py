@@ -33,3 +33,23 @@ def test_search_snippets_start_and_end_on_whole_words_with_an_ellipsis(search_ap
     ((_question, hit),) = listing.questions
     assert hit.snippet_html.startswith("I bought") and hit.snippet_html.endswith(" …")
     assert hit.snippet_html[:-2].split()[-1].strip(".,") in words
+
+
+def test_similar_questions_only_above_a_relevance_threshold_and_never_a_merged_one(search_app, s):
+    """Regression: "laptop bag" listed a trade-in question first (the list always padded to five), and a
+    question merged into another still showed."""
+    from app.moderation import service as moderation
+
+    board, asker = make_board(s, "laptops", "Laptops"), make_user(s, "asker")
+    moderator = make_user(s, "mod", role="moderator")
+    trade_in = make_question(s, asker, board, title="Trade in my old laptop for credit", body="How much is it worth?")
+    bag = make_question(s, asker, board, title="Which bag fits the Nimbus Book 16 laptop?", body="Looking for one.")
+    copy = make_question(s, asker, board, title="Laptop bag for the Nimbus Book 16", body="Same question, again.")
+    moderation.close_as_duplicate(s, moderator, copy.id, bag.id)
+    s.commit()
+    search.drain_app(search_app)
+    backend = search_app.extensions["agora_search"]
+    assert [q.id for q in search.similar(s, backend, "laptop bag")] == [bag.id]
+    assert trade_in.id not in [q.id for q in search.similar(s, backend, "laptop bag recommendations")]
+    assert search.similar(s, backend, "the and for with") == []  # nothing meaningful asked, nothing offered
+    assert search.similar(s, backend, "printer toner cartridge") == []
