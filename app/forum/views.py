@@ -18,6 +18,7 @@ from app.auth.permissions import require
 from app.auth.visibility import Withdrawn
 from app.db import db
 from app.escalation import service as escalation
+from app.escalation.workflow import ACTIVE_STATES
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
@@ -32,6 +33,17 @@ Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
 
 def _post_limit() -> str:
     return limit_for("POST_RATE_LIMIT")
+
+
+def _posted(response) -> bool:
+    """Only what was posted counts against the limit: a preview, a confirmation step or a refused form is a
+    page, not a post (a newcomer's first question used to end in "Slow down" after preview and confirm)."""
+    return response.status_code in (302, 303)
+
+
+def _seen_ids(text: str | None) -> set[int]:
+    """The question ids the ask form's script showed as similar ("12,40"); anything else is ignored."""
+    return {int(part) for part in (text or "").split(",")[:20] if part.strip().isdigit() and len(part) < 12}
 
 
 def _board_choices(form: QuestionForm) -> None:
@@ -97,8 +109,8 @@ NOT_YET = Outcome()  # a form shown for the first time, or refused
 
 def _ask_outcome(form: QuestionForm) -> Outcome:
     """A valid ask form leads to a preview, a private case, a confirmation step, or the posted question. The
-    confirmation (private help for billing or account words, or an existing answer) comes once: "Post
-    publicly anyway" then posts."""
+    confirmation (private help for billing or account words, or existing questions like it) comes once: "Post
+    publicly anyway" (or "Post your question") then posts."""
     session, draft = db.session(), _question_draft(form)
     if form.preview.data:
         return Outcome(preview=_preview_html(draft.body))
@@ -109,6 +121,8 @@ def _ask_outcome(form: QuestionForm) -> Outcome:
     if not form.public_confirmed.data:
         keywords = service.private_help_keywords(session, draft.title, draft.body)
         similar = _similar_questions(draft.title)
+        if similar and {q.id for q in similar} <= _seen_ids(form.similar_seen.data):
+            similar = []  # shown while the title was typed: posting is the member's answer to them
         if keywords or similar:
             return Outcome(keywords=tuple(keywords), similar=tuple(similar))
     return Outcome(redirect_to=_question_url(service.ask_question(session, current_user, draft)))
@@ -188,6 +202,10 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         question = service.access_question(session, current_user, question_id)
     except Withdrawn as withdrawn:
         return render_template("forum/withdrawn.html", withdrawn=withdrawn)
+    case = escalation.asker_case(session, current_user, question)
+    if case is not None and question.is_private and request.method == "GET":
+        # Withdrawn into a private case: the conversation goes on there, not on a page nobody else can see.
+        return redirect(url_for("escalation.case", case_id=case.id))
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answers = service.answers_for(session, question, current_user)
@@ -203,12 +221,13 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         preview=_preview_html(form.body.data) if previewing else None,
         kudoed=reputation.kudoed_post_ids(session, current_user, question, answers),
         following=notifications.is_following(session, current_user, question_id=question.id),
+        open_case=case if case is not None and case.status in ACTIVE_STATES else None,
     ), status
 
 
 @bp.route("/ask", methods=["GET", "POST"])
 @access("member")
-@limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"])
+@limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"], deduct_when=_posted)
 def ask():
     require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
@@ -242,7 +261,7 @@ def ask_check():
 
 @bp.post("/questions/<id:question_id>/answers")
 @access("member")
-@limiter.limit(_post_limit, key_func=user_or_address)
+@limiter.limit(_post_limit, key_func=user_or_address, deduct_when=_posted)
 def answer(question_id: int):
     form = AnswerForm()
 

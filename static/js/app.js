@@ -163,6 +163,9 @@
             list.appendChild(item);
           });
           box.hidden = json.questions.length === 0;
+          // The member has seen these: posting does not stop to show them again.
+          var seen = form.querySelector('[name="similar_seen"]');
+          if (seen) seen.value = json.questions.map(function (q) { return q.id; }).join(",");
         })
         .catch(function () { /* suggestions are optional */ });
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.escalation.service.cases import (
     NOTE_MAX,
     access_case,
+    asker_case,
     available_moves,
     is_overdue,
     my_cases,
@@ -42,6 +43,7 @@ __all__ = [
     "InboxFilter",
     "access_case",
     "ask_privately",
+    "asker_case",
     "assign",
     "available_moves",
     "bulk_assign",

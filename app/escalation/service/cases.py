@@ -31,6 +31,20 @@ def case_link(case: Case) -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 
+def asker_case(session: Session, user: User | None, question: Question) -> Case | None:
+    """The private case about `question` that `user` asked, if they are its asker: an open one first, else the
+    latest. Nobody else's question costs a query."""
+    if user is None or not getattr(user, "is_authenticated", False) or question.author_id != user.id:
+        return None
+    active = Case.status.in_(workflow.ACTIVE_STATES)
+    return session.scalar(
+        select(Case)
+        .where(Case.question_id == question.id, Case.customer_id == user.id)
+        .order_by(active.desc(), Case.opened_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+
+
 def access_case(session: Session, user: User | None, case_id: int) -> Case:
     """The case, for its customer, moderators and staff; anyone else gets NotFound (ids are not secrets)."""
     case = session.scalar(
