@@ -70,6 +70,9 @@ class Question(Base):
         # Insights: questions asked in a period, overall and per board.
         Index("ix_questions_created", "created_at"),
         Index("ix_questions_board_created", "board_id", "created_at"),
+        # The "most kudos" order, over all boards and within one.
+        Index("ix_questions_kudos", "kudos_count", "id"),
+        Index("ix_questions_board_kudos", "board_id", "kudos_count", "id"),
         # A board's pinned threads (its first page); without it, that query walks the whole board.
         Index("ix_questions_board_pinned", "board_id", "is_pinned"),
     )

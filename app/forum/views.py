@@ -64,6 +64,7 @@ def _question_draft(form: QuestionForm) -> service.QuestionDraft:
 def _list_args() -> dict:
     return {
         "filter": request.args.get("filter", "all"),
+        "sort": request.args.get("sort", "activity"),
         "tag": request.args.get("tag") or None,
         "after": request.args.get("after") or None,
     }
@@ -184,7 +185,7 @@ def board(slug: str):
     session = db.session()
     board = service.get_board(session, slug)
     args = _list_args()
-    pinned_above = args["filter"] == "all" and not args["tag"]
+    pinned_above = args["filter"] == "all" and not args["tag"] and args["sort"] == "activity"
     page = service.list_questions(
         session, board=board, limit=current_app.config["PAGE_SIZE"], without_pinned=pinned_above, **args
     )
@@ -208,7 +209,8 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         return redirect(url_for("escalation.case", case_id=case.id))
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
-    answers = service.answers_for(session, question, current_user)
+    answer_order = request.args.get("answers", "votes")
+    answers = service.answers_for(session, question, current_user, order=answer_order)
     form = answer_form or AnswerForm()
     if answer_form is None and current_user.is_authenticated:
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
@@ -222,6 +224,7 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         kudoed=reputation.kudoed_post_ids(session, current_user, question, answers),
         following=notifications.is_following(session, current_user, question_id=question.id),
         open_case=case if case is not None and case.status in ACTIVE_STATES else None,
+        answer_order=answer_order,
     ), status
 
 
