@@ -113,6 +113,11 @@ class Config:
             # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
             "ARGON2_TIME_COST": env.integer("ARGON2_TIME_COST", 3),
             "ARGON2_MEMORY_COST": env.integer("ARGON2_MEMORY_COST", 65536),
+            # Question views are counted in Redis when it is set (several app servers), else in memory, and added
+            # to the database every VIEW_FLUSH_EVERY views or VIEW_FLUSH_SECONDS seconds, whichever comes first.
+            "REDIS_URL": env.text("REDIS_URL", ""),
+            "VIEW_FLUSH_EVERY": env.integer("VIEW_FLUSH_EVERY", 100),
+            "VIEW_FLUSH_SECONDS": env.integer("VIEW_FLUSH_SECONDS", 30),
             # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
             # (so `flask run --port 8000` links to port 8000).
             "PUBLIC_URL": env.text("PUBLIC_URL", ""),

@@ -29,7 +29,15 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_commands(app)
     register_search(app)
     register_notifications(app)
+    register_view_counts(app)
     return app
+
+
+def register_view_counts(app: Flask) -> None:
+    """Question views are counted outside the database and added to it in batches (app/forum/view_counts.py)."""
+    from app.forum import view_counts
+
+    app.extensions["agora_views"] = view_counts.make_counter(app.config)
 
 
 def register_search(app: Flask) -> None:

@@ -20,7 +20,7 @@ from app.db import db
 from app.escalation import service as escalation
 from app.escalation.workflow import ACTIVE_STATES
 from app.extensions import limit_for, limiter, user_or_address
-from app.forum import service
+from app.forum import service, view_counts
 from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
 from app.forum.models import Answer, Question
 from app.notifications import service as notifications
@@ -215,6 +215,8 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
     if answer_form is None and current_user.is_authenticated:
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
     previewing = answer_form is not None and form.preview.data and form.body.data
+    if answer_form is None and getattr(current_user, "id", None) != question.author_id:
+        _count_view(question.id)
     return render_template(
         "forum/question.html",
         question=question,
@@ -226,6 +228,20 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         open_case=case if case is not None and case.status in ACTIVE_STATES else None,
         answer_order=answer_order,
     ), status
+
+
+def _count_view(question_id: int) -> None:
+    """One more view, counted outside the database; now and then the batch is added to it. A counter that
+    fails (Redis away) costs the count, never the page."""
+    counter = current_app.extensions["agora_views"]
+    try:
+        counter.hit(question_id)
+        if counter.due():
+            with db.scope() as session:
+                view_counts.flush(session, counter)
+                session.commit()
+    except Exception:
+        current_app.logger.exception("counting a question view failed")
 
 
 @bp.route("/ask", methods=["GET", "POST"])
