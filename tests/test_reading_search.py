@@ -53,3 +53,23 @@ def test_similar_questions_only_above_a_relevance_threshold_and_never_a_merged_o
     assert trade_in.id not in [q.id for q in search.similar(s, backend, "laptop bag recommendations")]
     assert search.similar(s, backend, "the and for with") == []  # nothing meaningful asked, nothing offered
     assert search.similar(s, backend, "printer toner cartridge") == []
+
+
+def test_related_questions_beside_a_question_leave_out_the_question_itself(search_app, s):
+    board, asker = make_board(s, "laptops", "Laptops"), make_user(s, "asker")
+    first = make_question(
+        s, asker, board, title="Nimbus Book 14 battery drains overnight", body="It drains while asleep."
+    )
+    second = make_question(
+        s, asker, board, title="Battery drains overnight on my Nimbus Book 14", body="It drains again overnight."
+    )
+    make_question(
+        s, asker, board, title="Printer toner cartridge is not recognised", body="The toner is not recognised."
+    )
+    search.drain_app(search_app)
+    client = search_app.test_client()
+    page = client.get(f"/questions/{first.id}/{first.slug}").get_data(as_text=True)
+    url = re.search(r'data-related-url="([^"]+)"', page).group(1).replace("&amp;", "&")
+    related = client.get(url).json["questions"]
+    assert [q["id"] for q in related] == [second.id]
+    assert client.get(url.replace(f"exclude={first.id}", "exclude=<script>")).status_code == 200

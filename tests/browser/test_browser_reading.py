@@ -209,3 +209,21 @@ def test_the_bugs_found_in_a_browser_stay_fixed(
     staff.get_by_role("button", name="Assign", exact=True).click()
     expect(staff.locator("body")).to_contain_text("assigned to Omar Haddad")
     shoot(staff, "22-case-assigned-from-the-staff-list")
+
+
+def test_related_questions_beside_a_question(
+    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot
+) -> None:
+    base = live_server.url
+    with live_server.session() as session:
+        asker = session.get(type(seeded.asker), seeded.asker.id)
+        board = session.get(type(seeded.board), seeded.board.id)
+        other = factories.make_question(
+            session, asker, board, title="Nimbus Book 14 stops charging at 80% since the firmware update"
+        )
+    search.drain_app(live_server.app)
+    page = pages.new()
+    page.goto(f"{base}/questions/{seeded.question.id}")
+    related = page.get_by_role("complementary", name="Related questions")
+    expect(related.get_by_role("link")).to_have_text([other.title])
+    shoot(page, "23-related-questions")
