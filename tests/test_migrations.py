@@ -26,7 +26,9 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    name = "agora_migrations_test"
+    # Named after the test database: several checkouts testing on one server at once each get their own (a
+    # fixed name let one run drop the database another was migrating).
+    name = f"{make_url(POSTGRES_URL).database}_migrations"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
