@@ -65,3 +65,13 @@ class PreviewForm(AgoraForm):
     """Only carries the CSRF token check for the live-preview endpoint."""
 
     body = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])
+
+
+class TagDescriptionForm(AgoraForm):
+    """A moderator says what a tag is for (an empty description removes it)."""
+
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("One or two sentences: what belongs under this tag."),
+    )

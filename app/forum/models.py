@@ -59,6 +59,8 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
+    # What the tag is for, written by moderators; shown on the tags page and the tag's question list.
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Question(Base):

@@ -17,11 +17,12 @@ from app.auth.access import access
 from app.auth.permissions import require
 from app.auth.visibility import Withdrawn
 from app.db import db
+from app.errors import NotFound
 from app.escalation import service as escalation
 from app.escalation.workflow import ACTIVE_STATES
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service, view_counts
-from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+from app.forum.forms import AnswerForm, PreviewForm, QuestionForm, TagDescriptionForm
 from app.forum.models import Answer, Question
 from app.notifications import service as notifications
 from app.reputation import service as reputation
@@ -176,7 +177,18 @@ def index():
 def questions():
     args = _list_args()
     page = service.list_questions(db.session(), limit=current_app.config["PAGE_SIZE"], **args)
-    return render_template("forum/questions.html", board=None, page=page, **args)
+    tag = _described_tag(args["tag"])
+    return render_template("forum/questions.html", board=None, page=page, tag_row=tag, **args)
+
+
+def _described_tag(name: str | None):
+    """The tag a list is filtered by, for its description (None when unfiltered or unknown)."""
+    if not name:
+        return None
+    try:
+        return service.get_tag(db.session(), name)
+    except NotFound:
+        return None
 
 
 @bp.get("/boards/<slug>")
@@ -192,6 +204,12 @@ def board(slug: str):
     pinned = service.pinned_questions(session, board) if pinned_above and not args["after"] else []
     following = notifications.is_following(session, current_user, board_id=board.id)
     return render_template("forum/questions.html", board=board, page=page, pinned=pinned, following=following, **args)
+
+
+@bp.get("/tags")
+@access("visitor")
+def tags():
+    return render_template("forum/tags.html", tags=service.tags_with_counts(db.session()), form=TagDescriptionForm())
 
 
 @bp.get("/questions/<id:question_id>")

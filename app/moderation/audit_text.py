@@ -51,6 +51,7 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "case_message": N_("%(actor)s wrote on private case #%(id)s."),
     "case_note": N_("%(actor)s added an internal note to private case #%(id)s."),
     "case_resolution_published": N_("%(actor)s published the resolution of private case #%(id)s."),
+    "tag_described": N_("%(actor)s changed the description of a tag."),
 }
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")
 SUSPENDED_INDEFINITELY = N_("%(actor)s suspended %(member)s indefinitely.")

@@ -18,6 +18,7 @@ from app.db import db
 from app.errors import NotFound, ValidationFailed
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service as forum
+from app.forum.forms import TagDescriptionForm
 from app.forum.models import Answer
 from app.ids import cursor_id, parse_id
 from app.moderation import service
@@ -247,6 +248,18 @@ def merge(question_id: int):
         flash(_("The answers now live on the original question."), "success")
         return redirect(url_for("forum.question", question_id=original.id))
     return _render_tools(question, merge_form=form)
+
+
+@bp.post("/tags/<name>/description")
+@access("moderator")
+def describe_tag(name: str):
+    form = TagDescriptionForm()
+    submitted_action(
+        form,
+        lambda: service.describe_tag(db.session(), current_user, name, form.description.data or ""),
+        _("The tag's description is saved."),
+    )
+    return redirect(url_for("forum.tags", _anchor=f"tag-{name[:30]}"))
 
 
 # --- moderators: members ------------------------------------------------------------------------

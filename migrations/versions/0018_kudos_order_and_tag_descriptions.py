@@ -1,4 +1,4 @@
-"""indexes for the "most kudos" question order
+"""indexes for the "most kudos" question order; tag descriptions
 
 Revision ID: 0018
 Revises: 0012
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
@@ -22,9 +23,14 @@ def upgrade() -> None:
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.create_index("ix_questions_kudos", ["kudos_count", "id"], unique=False)
         batch_op.create_index("ix_questions_board_kudos", ["board_id", "kudos_count", "id"], unique=False)
+    # What a tag is for, written by moderators (the tags page).
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("description", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tags", schema=None) as batch_op:
+        batch_op.drop_column("description")
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.drop_index("ix_questions_board_kudos")
         batch_op.drop_index("ix_questions_kudos")
