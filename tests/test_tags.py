@@ -40,3 +40,25 @@ def test_the_tags_page_counts_public_questions_and_moderators_describe_tags(clie
     assert client.form_post("/tags/no-such-tag/description", {"description": "Nothing."}).status_code == 404
     assert client.form_post("/tags/battery/description", {"description": ""}).status_code == 302
     assert session.scalar(select(Tag.description).where(Tag.name == "battery")) is None
+
+
+def test_following_a_tag_brings_news_of_new_questions_with_it(client, session, login_as):
+    from app.notifications.models import Notification, Subscription
+
+    board = make_board(session, "laptops", "Laptops")
+    asker, fan = make_user(session, "asker"), make_user(session, "fan")
+    make_question(session, asker, board, title="Battery drains overnight while asleep", tags=("battery",))
+    tag_id = session.scalar(select(Tag.id).where(Tag.name == "battery"))
+    login_as(fan)
+    page = client.get("/questions?tag=battery").get_data(as_text=True)
+    assert f'action="/tags/{tag_id}/follow"' in page and "Follow this tag" in page
+    response = client.form_post(f"/tags/{tag_id}/follow", {"next": "/questions?tag=battery"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/questions?tag=battery")
+    assert "Unfollow this tag" in client.get("/questions?tag=battery").get_data(as_text=True)
+    assert client.form_post("/tags/999999/follow").status_code == 404
+    make_question(session, asker, board, title="Battery swelled after two years of use", tags=("battery", "safety"))
+    make_question(session, asker, board, title="Fan runs loud after the update", tags=("fan",))
+    news = session.scalars(select(Notification.text).where(Notification.user_id == fan.id)).all()
+    assert news == ["New question in Laptops: “Battery swelled after two years of use”."]
+    assert client.form_post(f"/tags/{tag_id}/unfollow").status_code == 302
+    assert session.scalar(select(Subscription).where(Subscription.user_id == fan.id)) is None

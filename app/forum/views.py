@@ -178,7 +178,8 @@ def questions():
     args = _list_args()
     page = service.list_questions(db.session(), limit=current_app.config["PAGE_SIZE"], **args)
     tag = _described_tag(args["tag"])
-    return render_template("forum/questions.html", board=None, page=page, tag_row=tag, **args)
+    following = tag is not None and notifications.is_following(db.session(), current_user, tag_id=tag.id)
+    return render_template("forum/questions.html", board=None, page=page, tag_row=tag, following=following, **args)
 
 
 def _described_tag(name: str | None):

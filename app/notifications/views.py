@@ -55,7 +55,7 @@ def open_notification(notification_id: int):
     return redirect(safe_next(note.link, url_for(".notification_list")))
 
 
-@bp.post("/<any(questions, boards):kind>/<id:target_id>/<any(follow, unfollow):action>")
+@bp.post("/<any(questions, boards, tags):kind>/<id:target_id>/<any(follow, unfollow):action>")
 @access("member")
 def follow(kind: str, target_id: int, action: str):
     service.set_following(db.session(), current_user, kind.removesuffix("s"), target_id, action == "follow")
