@@ -70,6 +70,9 @@ class Config:
     RTL_LANGUAGES = frozenset({"he", "ar", "fa", "ur"})
     RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 20
+    # With PUBLIC_URL unset, links in e-mail and feeds use the address the request came to. Never in
+    # production: there anyone can send a Host header and would steer the links others are mailed.
+    PUBLIC_URL_FROM_REQUEST = True
 
     @classmethod
     def build(cls, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -125,8 +128,15 @@ class Config:
             # Argon2id cost: the library's defaults (RFC 9106 low-memory profile) in production.
             "ARGON2_TIME_COST": env.integer("ARGON2_TIME_COST", 3),
             "ARGON2_MEMORY_COST": env.integer("ARGON2_MEMORY_COST", 65536),
-            # Absolute links in e-mail and feeds.
-            "PUBLIC_URL": env.text("PUBLIC_URL", "http://127.0.0.1:5000"),
+            # A Redis server shared by the app servers (/readyz checks it answers). Question views are counted there
+            # when it is set, else in memory, and added to the database every VIEW_FLUSH_EVERY views or
+            # VIEW_FLUSH_SECONDS seconds, whichever comes first.
+            "REDIS_URL": env.text("REDIS_URL", ""),
+            "VIEW_FLUSH_EVERY": env.integer("VIEW_FLUSH_EVERY", 100),
+            "VIEW_FLUSH_SECONDS": env.integer("VIEW_FLUSH_SECONDS", 30),
+            # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
+            # (so `flask run --port 8000` links to port 8000).
+            "PUBLIC_URL": env.text("PUBLIC_URL", ""),
             # E-mail: with no MAIL_SERVER, mail is kept in the email_messages table and the log.
             "MAIL_SERVER": env.text("MAIL_SERVER", ""),
             "MAIL_PORT": env.integer("MAIL_PORT", 587),
@@ -173,8 +183,6 @@ class Config:
             "LOG_REQUESTS": env.flag("LOG_REQUESTS", True),
             "METRICS_ALLOWED_NETWORKS": env.text("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
             "METRICS_TOKEN": env.text("METRICS_TOKEN", ""),
-            # A Redis server for background jobs (and, later, the page cache); /readyz checks that it answers.
-            "REDIS_URL": env.text("REDIS_URL", ""),
             # Sign-in with the company's OpenID Connect provider: on when OIDC_ISSUER is set (its discovery document is
             # read from <issuer>/.well-known/openid-configuration at the first sign-in).
             "OIDC_ISSUER": env.text("OIDC_ISSUER", "").strip().rstrip("/"),
@@ -216,6 +224,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
+    PUBLIC_URL_FROM_REQUEST = False
 
     @classmethod
     def read(cls, env: Env) -> dict[str, Any]:

@@ -31,8 +31,16 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_notifications(app)
     register_webhooks(app)
     register_privacy(app)
+    register_view_counts(app)
     register_operations(app)
     return app
+
+
+def register_view_counts(app: Flask) -> None:
+    """Question views are counted outside the database and added to it in batches (app/forum/view_counts.py)."""
+    from app.forum import view_counts
+
+    app.extensions["agora_views"] = view_counts.make_counter(app.config)
 
 
 def register_webhooks(app: Flask) -> None:
@@ -88,7 +96,12 @@ def register_notifications(app: Flask) -> None:
     """Links in e-mail, signed unsubscribe tokens, and mail delivered after the commit that queued it."""
     from app.notifications import links, mail
 
-    app.extensions[links.EXTENSION] = links.make_signer(app.config["SECRET_KEY"], app.config["PUBLIC_URL"])
+    from_request = app.config["PUBLIC_URL_FROM_REQUEST"]
+    if not app.config["PUBLIC_URL"] and not from_request:
+        app.logger.warning("PUBLIC_URL is not set: e-mail and feeds link to %s", links.FALLBACK_URL)
+    app.extensions[links.EXTENSION] = links.make_signer(
+        app.config["SECRET_KEY"], app.config["PUBLIC_URL"], from_request=from_request
+    )
     app.extensions["agora_mail_sender"] = mail.make_sender(app.config)
 
     def deliver(flags: dict) -> None:

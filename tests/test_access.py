@@ -131,6 +131,8 @@ ACCESS = {
     "notifications.notifications_read": ("member", False),
     "notifications.open_notification": ("member", True),
     "search.search": ("visitor", False),
+    "forum.tags": ("visitor", False),
+    "moderation.describe_tag": ("moderator", False),
     "search.similar": ("visitor", False),
     "insights.dashboard": ("staff", False),
     "insights.export": ("staff", False),
@@ -164,6 +166,7 @@ OVERRIDES = {
     "notifications.unsubscribe": {"token": "not-a-valid-token"},
     "notifications.board_feed": {"slug": "laptops"},
     "notifications.tag_feed": {"tag": "battery"},
+    "moderation.describe_tag": {"name": "battery"},
 }
 
 

@@ -111,6 +111,7 @@ def world(session):
         "slug": question.slug,
         "username": "owner",
         "tag": "battery",
+        "name": "battery",
         "token": "not-a-token",
         "filename": "css/app.css",
         "key": "card",

@@ -76,6 +76,26 @@ def test_kudos_are_folded_into_one_notification(session, cast):
     assert len(kudos) == 1 and kudos[0].count == 3 and kudos[0].text.startswith("3 people gave kudos")
 
 
+def test_kudos_given_withdrawn_and_given_again_count_one_person(session, cast):
+    """Regression: the same member's kudos, withdrawn and given again, read "2 people gave kudos"."""
+    board, asker, helper, _bystander = cast
+    answer = make_answer(session, helper, make_question(session, asker, board))
+    fan, other = make_user(session, "fan"), make_user(session, "other")
+    for step in (reputation.give_kudo, reputation.withdraw_kudo, reputation.give_kudo):
+        step(session, fan, "answer", answer.id)
+        session.commit()
+    mine = Notification.user_id == helper.id
+    note = session.scalar(select(Notification).where(mine, Notification.kind.like("kudo%")))
+    assert note.count == 1 and note.text.startswith("fan gave kudos")
+    reputation.give_kudo(session, other, "answer", answer.id)
+    session.commit()
+    for step in (reputation.withdraw_kudo, reputation.give_kudo):
+        step(session, fan, "answer", answer.id)
+        session.commit()
+    session.refresh(note)
+    assert note.count == 2 and note.text.startswith("2 people gave kudos")
+
+
 def test_accepted_mentions_badges_ranks_and_hidden_posts(session, cast):
     board, asker, helper, bystander = cast
     question = make_question(session, asker, board)

@@ -43,6 +43,7 @@ from app.errors import BadRequest
 from app.extensions import limiter, user_or_address
 from app.forum import service as forum
 from app.reputation import service as reputation
+from app.reputation.views import REASONS
 from app.web import form_status, safe_next, submitted
 from app.web.headers import policy_sending_forms_to
 
@@ -200,7 +201,8 @@ def profile(username: str):
         standing=reputation.standing(user),
         badges=reputation.badges_of(session, user),
         kudos_received=reputation.kudos_received(session, user),
-        recent_points=reputation.ledger(session, user, limit=5).events,
+        recent_points=reputation.recent_points(session, user),
+        reasons=REASONS(),
     )
 
 

@@ -106,6 +106,9 @@ class QuestionQuery(BaseModel):
     board: str | None = Field(default=None, max_length=60)
     tag: str | None = Field(default=None, max_length=40)
     status: Status = "all"
+    sort: Literal["activity", "newest", "kudos", "unanswered"] = Field(
+        default="activity", description="unanswered: the oldest unanswered question first"
+    )
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=20, ge=1, le=100)
 

@@ -282,11 +282,11 @@ def questions():
     session = db.session()
     board = forum.get_board(session, query.board) if query.board else None
     page = forum.list_questions(
-        session, board, filter=query.status, tag=query.tag, after=query.cursor, limit=query.limit
+        session, board, filter=query.status, tag=query.tag, after=query.cursor, limit=query.limit, sort=query.sort
     )
     following = None
     if page.next_cursor:
-        args = {k: v for k, v in query.model_dump().items() if v not in (None, "all") and k != "cursor"}
+        args = {k: v for k, v in query.model_dump().items() if v not in (None, "all", "activity") and k != "cursor"}
         following = url_for("api.questions", **args, cursor=page.next_cursor, _external=True)
     return schemas.QuestionList(questions=_listed(session, page.questions), next=following)
 

@@ -24,6 +24,15 @@ def is_seeded(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Board)))
 
 
+RECENT_HOURS, STRETCH = 48, 3
+
+
+def spread(hours_ago: float) -> float:
+    """The last two days as written; older threads stretched back over months, so the community looks as old
+    as its members' ranks (the data's two months become about six)."""
+    return hours_ago if hours_ago <= RECENT_HOURS else RECENT_HOURS + (hours_ago - RECENT_HOURS) * STRETCH
+
+
 def seed(session: Session) -> dict[str, int]:
     for board in BOARDS:
         session.add(Board(**board))
@@ -48,7 +57,7 @@ def seed(session: Session) -> dict[str, int]:
         language = users[spec["author"]].locale if native else "en"
         draft = forum.QuestionDraft(spec["board"], spec["title"], spec["body"], tuple(spec["tags"]), language)
         question = forum.ask_question(session, users[spec["author"]], draft)
-        asked = now - timedelta(hours=spec["hours_ago"])
+        asked = now - timedelta(hours=spread(spec["hours_ago"]))
         _backdate(session, question, asked)
         for answer_spec in spec["answers"]:
             answerer = users[answer_spec["author"]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.escalation import labels, rules
@@ -69,4 +69,15 @@ class ResolveForm(AgoraForm):
 
 
 class AssignForm(AgoraForm):
-    assignee = StringField(_l("Assign to (staff username)"), validators=[Optional(), Length(max=30)])
+    """Who works the case, picked from the staff (nobody typed usernames from memory)."""
+
+    assignee = SelectField(_l("Assign to"), choices=[], validators=[Optional(), Length(max=30)])
+
+    def offer(self, staff, me) -> AssignForm:
+        """The choices: nobody, me, then the other staff members by name."""
+        self.assignee.choices = [
+            SelectChoice("", _l("Nobody")),
+            SelectChoice("me", _l("Me (%(name)s)", name=me.name)),
+            *(SelectChoice(member.username, member.name) for member in staff if member.id != me.id),
+        ]
+        return self

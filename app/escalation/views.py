@@ -72,7 +72,7 @@ def _render_case(case, **forms):
     forms.setdefault("message_form", MessageForm())
     forms.setdefault("note_form", NoteForm(prefix="note"))
     forms.setdefault("resolve_form", ResolveForm())
-    forms.setdefault("assign_form", AssignForm())
+    forms.setdefault("assign_form", _assign_form(case))
     return render_template(
         "escalation/case.html",
         case=case,
@@ -127,10 +127,17 @@ def move(case_id: int, action: str):
     return redirect(url_for(".case", case_id=case_id))
 
 
+def _assign_form(case=None) -> AssignForm:
+    form = AssignForm().offer(service.staff_members(db.session()), current_user)
+    if case is not None and request.method == "GET":
+        form.assignee.data = "me" if case.assignee_id == current_user.id else (case.assignee and case.assignee.username)
+    return form
+
+
 @bp.post("/cases/<id:case_id>/assign")
 @access("staff")
 def assign(case_id: int):
-    form = AssignForm()
+    form = _assign_form()
     submitted_action(
         form,
         lambda: service.assign(db.session(), current_user, case_id, _assignee(form.assignee.data)),
@@ -166,6 +173,7 @@ def inbox():
         categories=rules.CATEGORIES,
         priorities=rules.PRIORITIES,
         overdue=service.is_overdue,
+        assign_form=_assign_form(),
     )
 
 
@@ -173,7 +181,7 @@ def inbox():
 @access("staff")
 def bulk_assign():
     ids = [case_id for value in request.form.getlist("case_ids") if (case_id := parse_id(value)) is not None]
-    assignee = (request.form.get("assignee") or "").strip()
+    assignee = (request.form.get("assignee") or "").strip()  # the staff list's choice (a username), or me
     changed = service.bulk_assign(db.session(), current_user, ids, _assignee(assignee or "me"))
     db.commit()
     flash(_("%(n)d case(s) assigned.", n=changed), "success")

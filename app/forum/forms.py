@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.forms import LANGUAGE_CHOICES
@@ -37,8 +37,12 @@ class QuestionForm(AgoraForm):
     )
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post your question"))
-    # Set by "Post publicly anyway" after the billing/account suggestion was shown.
+    # Set by "Post publicly anyway" after the billing/account suggestion was shown (or "Post your question"
+    # after similar questions were).
     public_confirmed = SubmitField(_l("Post publicly anyway"))
+    # The similar questions the page's script already showed while the title was typed (their ids): the member
+    # saw them, so posting does not stop to show them again.
+    similar_seen = HiddenField(validators=[Optional(), Length(max=200)])
 
 
 class AnswerForm(AgoraForm):
@@ -61,3 +65,13 @@ class PreviewForm(AgoraForm):
     """Only carries the CSRF token check for the live-preview endpoint."""
 
     body = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])
+
+
+class TagDescriptionForm(AgoraForm):
+    """A moderator says what a tag is for (an empty description removes it)."""
+
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("One or two sentences: what belongs under this tag."),
+    )

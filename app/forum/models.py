@@ -65,6 +65,8 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(TAG_MAX), unique=True)
+    # What the tag is for, written by moderators; shown on the tags page and the tag's question list.
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Question(Base):
@@ -76,6 +78,9 @@ class Question(Base):
         # Insights: questions asked in a period, overall and per board.
         Index("ix_questions_created", "created_at"),
         Index("ix_questions_board_created", "board_id", "created_at"),
+        # The "most kudos" order, over all boards and within one.
+        Index("ix_questions_kudos", "kudos_count", "id"),
+        Index("ix_questions_board_kudos", "board_id", "kudos_count", "id"),
         # A board's pinned threads (its first page); without it, that query walks the whole board.
         Index("ix_questions_board_pinned", "board_id", "is_pinned"),
     )

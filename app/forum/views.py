@@ -17,10 +17,12 @@ from app.auth.access import access
 from app.auth.permissions import require
 from app.auth.visibility import Withdrawn
 from app.db import db
+from app.errors import NotFound
 from app.escalation import service as escalation
+from app.escalation.workflow import ACTIVE_STATES
 from app.extensions import limit_for, limiter, user_or_address
-from app.forum import service
-from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+from app.forum import service, view_counts
+from app.forum.forms import AnswerForm, PreviewForm, QuestionForm, TagDescriptionForm
 from app.forum.models import Answer, Board, Question
 from app.notifications import service as notifications
 from app.reputation import service as reputation
@@ -32,6 +34,17 @@ Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
 
 def _post_limit() -> str:
     return limit_for("POST_RATE_LIMIT")
+
+
+def _posted(response) -> bool:
+    """Only what was posted counts against the limit: a preview, a confirmation step or a refused form is a
+    page, not a post (a newcomer's first question used to end in "Slow down" after preview and confirm)."""
+    return response.status_code in (302, 303)
+
+
+def _seen_ids(text: str | None) -> set[int]:
+    """The question ids the ask form's script showed as similar ("12,40"); anything else is ignored."""
+    return {int(part) for part in (text or "").split(",")[:20] if part.strip().isdigit() and len(part) < 12}
 
 
 def _board_choices(form: QuestionForm, current: Board | None = None) -> None:
@@ -56,6 +69,7 @@ def _question_draft(form: QuestionForm) -> service.QuestionDraft:
 def _list_args() -> dict:
     return {
         "filter": request.args.get("filter", "all"),
+        "sort": request.args.get("sort", "activity"),
         "tag": request.args.get("tag") or None,
         "after": request.args.get("after") or None,
     }
@@ -101,8 +115,8 @@ NOT_YET = Outcome()  # a form shown for the first time, or refused
 
 def _ask_outcome(form: QuestionForm) -> Outcome:
     """A valid ask form leads to a preview, a private case, a confirmation step, or the posted question. The
-    confirmation (private help for billing or account words, or an existing answer) comes once: "Post
-    publicly anyway" then posts."""
+    confirmation (private help for billing or account words, or existing questions like it) comes once: "Post
+    publicly anyway" (or "Post your question") then posts."""
     session, draft = db.session(), _question_draft(form)
     if form.preview.data:
         return Outcome(preview=_preview_html(draft.body))
@@ -113,6 +127,8 @@ def _ask_outcome(form: QuestionForm) -> Outcome:
     if not form.public_confirmed.data:
         keywords = service.private_help_keywords(session, draft.title, draft.body)
         similar = _similar_questions(draft.title)
+        if similar and {q.id for q in similar} <= _seen_ids(form.similar_seen.data):
+            similar = []  # shown while the title was typed: posting is the member's answer to them
         if keywords or similar:
             return Outcome(keywords=tuple(keywords), similar=tuple(similar))
     return Outcome(redirect_to=_question_url(service.ask_question(session, current_user, draft)))
@@ -167,7 +183,19 @@ def index():
 def questions():
     args = _list_args()
     page = service.list_questions(db.session(), limit=current_app.config["PAGE_SIZE"], **args)
-    return render_template("forum/questions.html", board=None, page=page, **args)
+    tag = _described_tag(args["tag"])
+    following = tag is not None and notifications.is_following(db.session(), current_user, tag_id=tag.id)
+    return render_template("forum/questions.html", board=None, page=page, tag_row=tag, following=following, **args)
+
+
+def _described_tag(name: str | None):
+    """The tag a list is filtered by, for its description (None when unfiltered or unknown)."""
+    if not name:
+        return None
+    try:
+        return service.get_tag(db.session(), name)
+    except NotFound:
+        return None
 
 
 @bp.get("/boards/<slug>")
@@ -176,11 +204,19 @@ def board(slug: str):
     session = db.session()
     board = service.get_board(session, slug)
     args = _list_args()
-    page = service.list_questions(session, board=board, limit=current_app.config["PAGE_SIZE"], **args)
-    first_page = not args["after"] and args["filter"] == "all" and not args["tag"]
-    pinned = service.pinned_questions(session, board) if first_page else []
+    pinned_above = args["filter"] == "all" and not args["tag"] and args["sort"] == "activity"
+    page = service.list_questions(
+        session, board=board, limit=current_app.config["PAGE_SIZE"], without_pinned=pinned_above, **args
+    )
+    pinned = service.pinned_questions(session, board) if pinned_above and not args["after"] else []
     following = notifications.is_following(session, current_user, board_id=board.id)
     return render_template("forum/questions.html", board=board, page=page, pinned=pinned, following=following, **args)
+
+
+@bp.get("/tags")
+@access("visitor")
+def tags():
+    return render_template("forum/tags.html", tags=service.tags_with_counts(db.session()), form=TagDescriptionForm())
 
 
 @bp.get("/questions/<id:question_id>")
@@ -192,13 +228,20 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         question = service.access_question(session, current_user, question_id)
     except Withdrawn as withdrawn:
         return render_template("forum/withdrawn.html", withdrawn=withdrawn)
+    case = escalation.asker_case(session, current_user, question)
+    if case is not None and question.is_private and request.method == "GET":
+        # Withdrawn into a private case: the conversation goes on there, not on a page nobody else can see.
+        return redirect(url_for("escalation.case", case_id=case.id))
     if slug != question.slug and request.method == "GET":
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
-    answers = service.answers_for(session, question, current_user)
+    answer_order = request.args.get("answers", "votes")
+    answers = service.answers_for(session, question, current_user, order=answer_order)
     form = answer_form or AnswerForm()
     if answer_form is None and current_user.is_authenticated:
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
     previewing = answer_form is not None and form.preview.data and form.body.data
+    if answer_form is None and getattr(current_user, "id", None) != question.author_id:
+        _count_view(question.id)
     return render_template(
         "forum/question.html",
         question=question,
@@ -207,12 +250,28 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         preview=_preview_html(form.body.data) if previewing else None,
         kudoed=reputation.kudoed_post_ids(session, current_user, question, answers),
         following=notifications.is_following(session, current_user, question_id=question.id),
+        open_case=case if case is not None and case.status in ACTIVE_STATES else None,
+        answer_order=answer_order,
     ), status
+
+
+def _count_view(question_id: int) -> None:
+    """One more view, counted outside the database; now and then the batch is added to it. A counter that
+    fails (Redis away) costs the count, never the page."""
+    counter = current_app.extensions["agora_views"]
+    try:
+        counter.hit(question_id)
+        if counter.due():
+            with db.scope() as session:
+                view_counts.flush(session, counter)
+                session.commit()
+    except Exception:
+        current_app.logger.exception("counting a question view failed")
 
 
 @bp.route("/ask", methods=["GET", "POST"])
 @access("member")
-@limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"])
+@limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"], deduct_when=_posted)
 def ask():
     require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
@@ -246,7 +305,7 @@ def ask_check():
 
 @bp.post("/questions/<id:question_id>/answers")
 @access("member")
-@limiter.limit(_post_limit, key_func=user_or_address)
+@limiter.limit(_post_limit, key_func=user_or_address, deduct_when=_posted)
 def answer(question_id: int):
     form = AnswerForm()
 

@@ -73,6 +73,7 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "case_conversation_purged": N_(
         "%(actor)s deleted the conversation of private case #%(id)s after the retention period."
     ),
+    "tag_described": N_("%(actor)s changed the description of a tag."),
 }
 ROLE_CHANGED = N_("%(actor)s changed the role of %(member)s from %(old)s to %(new)s.")
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")

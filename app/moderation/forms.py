@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.moderation.models import FLAG_NOTE_MAX
@@ -37,6 +37,15 @@ class FlagForm(AgoraForm):
 
 class ConfirmForm(AgoraForm):
     """A button with nothing to fill in: only its CSRF token is checked."""
+
+
+class MergeForm(AgoraForm):
+    """Moving a duplicate's answers can't be undone: the moderator ticks that they mean it."""
+
+    confirm = BooleanField(
+        _l("Yes, move the answers for good"),
+        validators=[DataRequired(_l("Tick the box to confirm: merged answers can't be moved back."))],
+    )
 
 
 class ReasonForm(AgoraForm):

@@ -18,6 +18,7 @@ from app.db import db
 from app.errors import NotFound, ValidationFailed
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service as forum
+from app.forum.forms import TagDescriptionForm
 from app.forum.models import Answer
 from app.ids import cursor_id, parse_id
 from app.moderation import service
@@ -27,6 +28,7 @@ from app.moderation.forms import (
     DuplicateForm,
     FlagForm,
     HideForm,
+    MergeForm,
     MoveForm,
     ReasonForm,
     RuleForm,
@@ -152,6 +154,7 @@ def _render_tools(question, **forms):
     forms.setdefault("duplicate_form", DuplicateForm(prefix="dup"))
     forms.setdefault("hide_form", HideForm())
     forms.setdefault("reason_form", ReasonForm())
+    forms.setdefault("merge_form", MergeForm(prefix="merge"))
     return render_template("moderation/thread.html", question=question, **forms), form_status()
 
 
@@ -237,12 +240,26 @@ def reopen(question_id: int):
 @bp.post("/mod/questions/<id:question_id>/merge")
 @access("moderator")
 def merge(question_id: int):
-    original = submitted_action(
-        ConfirmForm(),
-        lambda: service.merge_answers(db.session(), current_user, question_id),
-        _("The answers now live on the original question."),
+    """Moving answers can't be undone, so the form asks for a tick first (refused with 422 without one)."""
+    question = _thread(question_id)
+    form = MergeForm(prefix="merge")
+    original = submitted(form, lambda: service.merge_answers(db.session(), current_user, question_id))
+    if original:
+        flash(_("The answers now live on the original question."), "success")
+        return redirect(url_for("forum.question", question_id=original.id))
+    return _render_tools(question, merge_form=form)
+
+
+@bp.post("/tags/<name>/description")
+@access("moderator")
+def describe_tag(name: str):
+    form = TagDescriptionForm()
+    submitted_action(
+        form,
+        lambda: service.describe_tag(db.session(), current_user, name, form.description.data or ""),
+        _("The tag's description is saved."),
     )
-    return redirect(url_for("forum.question", question_id=original.id))
+    return redirect(url_for("forum.tags", _anchor=f"tag-{name[:30]}"))
 
 
 # --- moderators: members ------------------------------------------------------------------------

@@ -7,10 +7,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
 EXTENSION = "agora_unsubscribe"
+FALLBACK_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,18 @@ class Signer:
     """Signs unsubscribe tokens with one app's secret and builds links to that app's public address."""
 
     secret: str
-    base_url: str
+    configured_url: str  # PUBLIC_URL, or "" when it is not set
+    from_request: bool = False  # unset outside production: the address the site is being reached at
+
+    @property
+    def base_url(self) -> str:
+        """The site's public address. Only outside production may it come from the request: there the Host
+        header is the developer's own, while in production anyone could send one and steer mailed links."""
+        if self.configured_url:
+            return self.configured_url
+        if self.from_request and has_request_context():
+            return request.host_url.rstrip("/")
+        return FALLBACK_URL
 
     def _serializer(self) -> URLSafeSerializer:
         return URLSafeSerializer(self.secret, salt="agora-unsubscribe")
@@ -53,13 +65,13 @@ class Signer:
         return hmac.new(self.secret.encode(), text, hashlib.sha256).hexdigest()[:24]
 
 
-def make_signer(secret: str, base_url: str) -> Signer:
-    return Signer(secret, base_url.rstrip("/"))
+def make_signer(secret: str, base_url: str, from_request: bool = False) -> Signer:
+    return Signer(secret, base_url.rstrip("/"), from_request=from_request and not base_url)
 
 
 # Services called with no app around (scripts, tests arranging data) still queue mail; its links are signed
 # with a key nobody knows, so they verify nowhere rather than under some other app's key.
-_DETACHED = make_signer(secrets.token_hex(32), "http://127.0.0.1:5000")
+_DETACHED = make_signer(secrets.token_hex(32), FALLBACK_URL)
 
 
 def signer() -> Signer:

@@ -31,22 +31,32 @@ class Notification(Base):
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+# A subscription names exactly one of a question, a board and a tag (the migrations hold this text).
+ONE_TARGET = (
+    "(CASE WHEN question_id IS NULL THEN 0 ELSE 1 END + CASE WHEN board_id IS NULL THEN 0 ELSE 1 END"
+    " + CASE WHEN tag_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 class Subscription(Base):
-    """A member follows a question (new answers) or a board (new questions)."""
+    """A member follows a question (new answers), or a board or a tag (new questions)."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        CheckConstraint("(question_id IS NULL) <> (board_id IS NULL)", name="exactly_one_target"),
+        CheckConstraint(ONE_TARGET, name="exactly_one_target"),
         UniqueConstraint("user_id", "question_id", name="uq_subscriptions_user_question"),
         UniqueConstraint("user_id", "board_id", name="uq_subscriptions_user_board"),
+        UniqueConstraint("user_id", "tag_id", name="uq_subscriptions_user_tag"),
         Index("ix_subscriptions_question", "question_id"),
         Index("ix_subscriptions_board", "board_id"),
+        Index("ix_subscriptions_tag", "tag_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), nullable=True)
     board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), nullable=True)
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

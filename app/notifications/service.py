@@ -23,7 +23,7 @@ from app.accounts.models import User
 from app.auth.visibility import access_post
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
-from app.forum.models import Board
+from app.forum.models import Board, Tag
 from app.notifications import links
 from app.notifications.messages import render
 from app.notifications.models import EmailMessage, Notification, Subscription
@@ -68,13 +68,21 @@ def notify(
     params = dict(params or {})
     now = utcnow()
     if group_key:
+        # A grouped notification counts people, not events: who is already in it is kept in its params, so
+        # kudos given, withdrawn and given again by one member stays "Ana gave kudos".
+        params["actor_ids"] = [actor_id] if actor_id is not None else []
         existing = session.scalar(
             select(Notification).where(
                 Notification.user_id == user_id, Notification.group_key == group_key, Notification.read_at.is_(None)
             )
         )
         if existing is not None:
-            existing.count += 1
+            earlier = json.loads(existing.params or "{}")
+            actors = list(earlier.get("actor_ids") or [])
+            if actor_id is not None and actor_id in actors:
+                return existing
+            params["actor_ids"] = actors + params["actor_ids"]
+            existing.count = max(existing.count + 1, len(params["actor_ids"]))
             params["count"] = existing.count
             existing.kind, existing.params = "kudos" if kind == "kudo" else kind, json.dumps(params, ensure_ascii=False)
             existing.text, existing.created_at = render(existing.kind, params), now
@@ -210,33 +218,48 @@ def forget_question(session: Session, question_id: int, keep_user_id: int) -> in
 # --- follows ------------------------------------------------------------------------------------
 
 
-def _followed(question_id: int | None, board_id: int | None):
-    """The condition picking subscriptions to this question, or else to this board."""
+def _followed(question_id: int | None, board_id: int | None, tag_id: int | None = None):
+    """The condition picking subscriptions to this question, else this board, else this tag."""
     if question_id is not None:
         return Subscription.question_id == question_id
-    return Subscription.board_id == board_id
+    if board_id is not None:
+        return Subscription.board_id == board_id
+    return Subscription.tag_id == tag_id
 
 
-def follow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
-    """Follow a question or a board; True if this is new."""
-    if session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, _followed(question_id, board_id))):
+def follow(
+    session: Session,
+    user: User,
+    *,
+    question_id: int | None = None,
+    board_id: int | None = None,
+    tag_id: int | None = None,
+) -> bool:
+    """Follow a question, a board or a tag; True if this is new."""
+    condition = _followed(question_id, board_id, tag_id)
+    if session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, condition)):
         return False
     # ON CONFLICT DO NOTHING: a concurrent follow of the same thing is not an error (and, unlike a savepoint,
     # works in every transaction mode on both databases).
     dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(
         dialect_insert(Subscription)
-        .values(user_id=user.id, question_id=question_id, board_id=board_id, created_at=utcnow())
+        .values(user_id=user.id, question_id=question_id, board_id=board_id, tag_id=tag_id, created_at=utcnow())
         .on_conflict_do_nothing()
     )
     return bool(result.rowcount)
 
 
 def set_following(session: Session, user: User, kind: str, target_id: int, following: bool) -> bool:
-    """Follow or unfollow a question the member may see ("question") or a board ("board"); True if it changed."""
+    """Follow or unfollow a question the member may see ("question"), a board ("board") or a tag ("tag");
+    True if it changed."""
     if kind == "question":
         access_post(session, user, "question", target_id)  # NotFound for what the member can't see
         target = {"question_id": target_id}
+    elif kind == "tag":
+        if session.get(Tag, target_id) is None:
+            raise NotFound(_("There is no such tag."))
+        target = {"tag_id": target_id}
     else:
         if session.get(Board, target_id) is None:
             raise NotFound(_("There is no such board."))
@@ -244,21 +267,43 @@ def set_following(session: Session, user: User, kind: str, target_id: int, follo
     return (follow if following else unfollow)(session, user, **target)
 
 
-def unfollow(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
-    result = session.execute(
-        delete(Subscription).where(Subscription.user_id == user.id, _followed(question_id, board_id))
-    )
+def unfollow(
+    session: Session,
+    user: User,
+    *,
+    question_id: int | None = None,
+    board_id: int | None = None,
+    tag_id: int | None = None,
+) -> bool:
+    condition = _followed(question_id, board_id, tag_id)
+    result = session.execute(delete(Subscription).where(Subscription.user_id == user.id, condition))
     return bool(result.rowcount)
 
 
-def follower_ids(session: Session, *, question_id: int | None = None, board_id: int | None = None) -> list[int]:
-    return list(session.scalars(select(Subscription.user_id).where(_followed(question_id, board_id))))
+def follower_ids(
+    session: Session, *, question_id: int | None = None, board_id: int | None = None, tag_id: int | None = None
+) -> list[int]:
+    return list(session.scalars(select(Subscription.user_id).where(_followed(question_id, board_id, tag_id))))
 
 
-def is_following(session: Session, user: User, *, question_id: int | None = None, board_id: int | None = None) -> bool:
+def tag_follower_ids(session: Session, tag_ids: list[int]) -> list[int]:
+    """Members following any of these tags (a new question's), in one query."""
+    if not tag_ids:
+        return []
+    return list(session.scalars(select(Subscription.user_id).where(Subscription.tag_id.in_(tag_ids)).distinct()))
+
+
+def is_following(
+    session: Session,
+    user: User,
+    *,
+    question_id: int | None = None,
+    board_id: int | None = None,
+    tag_id: int | None = None,
+) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    condition = _followed(question_id, board_id)
+    condition = _followed(question_id, board_id, tag_id)
     return session.scalar(select(Subscription.id).where(Subscription.user_id == user.id, condition)) is not None
 
 

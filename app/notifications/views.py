@@ -16,7 +16,7 @@ from app.auth.access import access
 from app.db import db, utcnow
 from app.extensions import csrf
 from app.forum import service as forum
-from app.notifications import mail, service
+from app.notifications import links, mail, service
 from app.web import safe_next
 from app.web.forms import AgoraForm, form_status, submitted
 
@@ -57,7 +57,7 @@ def open_notification(notification_id: int):
     return redirect(safe_next(note.link, url_for(".notification_list")))
 
 
-@bp.post("/<any(questions, boards):kind>/<id:target_id>/<any(follow, unfollow):action>")
+@bp.post("/<any(questions, boards, tags):kind>/<id:target_id>/<any(follow, unfollow):action>")
 @access("member")
 def follow(kind: str, target_id: int, action: str):
     service.set_following(db.session(), current_user, kind.removesuffix("s"), target_id, action == "follow")
@@ -121,7 +121,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 def _atom(title: str, self_url: str, html_url: str, questions) -> Response:
     """An Atom feed of public questions (lists never hold hidden or withdrawn ones)."""
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    base = links.signer().base_url
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = title

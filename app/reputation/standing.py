@@ -71,6 +71,13 @@ def ledger(session: Session, user: User, before: int | None = None, limit: int =
     return LedgerPage(events[:limit], next_before)
 
 
+def recent_points(session: Session, user: User, limit: int = 5) -> list[PointEvent]:
+    """A member's latest point events by when they happened (ids follow insertion, which imports and the
+    demo do not keep in time order)."""
+    query = select(PointEvent).where(PointEvent.user_id == user.id)
+    return list(session.scalars(query.order_by(PointEvent.created_at.desc(), PointEvent.id.desc()).limit(limit)))
+
+
 def top_helpers(session: Session, period: str = "week", limit: int = 20) -> list[tuple[User, int]]:
     """Members ranked by points earned in the period (staff and admins are not in the running)."""
     if period not in PERIODS:

@@ -92,3 +92,13 @@ def all_documents(session: Session, batch: int = 500) -> Iterator[Document]:
                 yield _document(question, question.answers)
         after = questions[-1].id
         session.expunge_all()  # keep memory flat over a million rows
+
+
+def clip(text: str, limit: int) -> str:
+    """The first `limit` characters of `text`, cut at a word and ended with an ellipsis when it goes on."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if not text[limit].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + " …"

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from app import content
 from app.db import make_engine
 from app.search.backend import READY, Hit, IndexBusy, LockedWriter, SearchQuery, SearchResult
-from app.search.documents import Document
+from app.search.documents import Document, clip
 
 # Every SQL string here is assembled from constant fragments; user input travels only as bound parameters.
 # ruff: noqa: S608
@@ -228,7 +228,7 @@ class PostgresBackend(LockedWriter):
             cfg=self.config(), text=words, limit=query.per_page, offset=(max(1, query.page) - 1) * query.per_page
         )
         source, order = f"{DOCUMENTS} {PUBLIC}{where}", "q.created_at DESC, q.id DESC"
-        texts, joins = "d.title, left(d.body, 220), left(d.best_answer, 200)", ""
+        texts, joins = "d.title, left(d.body, 221), left(d.best_answer, 201)", ""
         if words:
             joins = f"CROSS JOIN websearch_to_tsquery({CFG}, {ESCAPED.format(':text')}) AS tq(query)"
             source = f"{DOCUMENTS} {joins} {PUBLIC} AND d.vector @@ tq.query{where}"
@@ -239,6 +239,8 @@ class PostgresBackend(LockedWriter):
                 f" ts_headline({CFG}, {ESCAPED.format('d.body')}, tq.query, '{SNIPPET}'),"
                 f" ts_headline({CFG}, {ESCAPED.format('d.best_answer')}, tq.query, '{SNIPPET}')"
             )
+        # How the texts start and end, to show where a headline leaves text out.
+        texts += ", left(d.body, 60), right(d.body, 60), left(d.best_answer, 60), right(d.best_answer, 60)"
         page = (  # rank the matches, then headline only the page's rows
             f"WITH page AS (SELECT d.question_id AS id, row_number() OVER (ORDER BY {order}) AS n {source}"
             f" ORDER BY {order} LIMIT :limit OFFSET :offset) SELECT page.id, {texts} FROM page"
@@ -248,8 +250,15 @@ class PostgresBackend(LockedWriter):
             total = conn.scalar(text(f"SELECT count(*) {source}"), params) or 0
             rows = conn.execute(text(page), params).all()
             suggestion = self._suggest(conn, query.text, words) if words and not total else None
-        escape = (lambda value: value) if words else (lambda value: html.escape(value, quote=False))
-        hits = [Hit(row[0], *(content.sanitize(escape(value or "")) for value in row[1:])) for row in rows]
+        hits = []
+        for ident, title, body, answer, body_head, body_tail, answer_head, answer_tail in rows:
+            if words:
+                body = _with_ellipses(body, body_head, body_tail)
+                answer = _with_ellipses(answer, answer_head, answer_tail)
+            else:
+                plain = (title or "", clip(body or "", 220), clip(answer or "", 200))
+                title, body, answer = (html.escape(value, quote=False) for value in plain)
+            hits.append(Hit(ident, *(content.sanitize(value or "") for value in (title, body, answer))))
         return SearchResult(hits, total, suggestion)
 
     def _suggest(self, conn: Connection, original: str, words: str) -> str | None:
@@ -293,3 +302,17 @@ class PostgresBackend(LockedWriter):
         with self.engine.connect() as conn:
             params = {"cfg": self.config(), "q": " | ".join(words), "pool": limit * 3, "limit": limit}
             return list(conn.scalars(text(sql), params))
+
+
+def _spaced(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"</?mark>", "", text)).split())
+
+
+def _with_ellipses(headline: str | None, head: str | None, tail: str | None) -> str:
+    """A headline with "…" where the text goes on before or after it (ts_headline cuts on words, silently)."""
+    if not headline:
+        return ""
+    shown, head, tail = _spaced(headline), _spaced(head or ""), _spaced(tail or "")
+    starts = bool(head) and (shown.startswith(head[:20]) or head.startswith(shown[:20]))
+    ends = bool(tail) and (shown.endswith(tail[-20:]) or tail.endswith(shown[-20:]))
+    return ("" if starts else "… ") + headline + ("" if ends else " …")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.auth.visibility import public_questions
 from app.forum.models import Question
+from app.search import relevance
 from app.search.backend import READY, Hit, IndexBusy, IndexUnavailable, SearchBackend, SearchQuery, SearchResult
 from app.search.documents import all_documents, documents_for
 from app.search.models import SearchOutbox
@@ -162,10 +163,25 @@ def _suggested(session: Session, backend: SearchBackend, query: SearchQuery, sug
     return Found(replace(found.result, suggestion=suggestion), found.questions)
 
 
-def similar(session: Session, backend: SearchBackend, title: str, limit: int = 5) -> list[Question]:
-    ids = backend.similar(title, limit)
+def similar(
+    session: Session, backend: SearchBackend, title: str, limit: int = 5, exclude_id: int | None = None
+) -> list[Question]:
+    """Public questions close enough to `title` to be worth opening (see relevance), in the backend's order
+    (solved first); none at all rather than padding. A question closed as a duplicate (merged) is left out:
+    its original is the one to read."""
+    wanted = relevance.meaningful_words(title)
+    if not wanted:
+        return []
+    ids = backend.similar(title, limit * 4)
     visible = _visible(session, ids)
-    return [visible[i] for i in ids if i in visible]
+    found = []
+    for question_id in ids:
+        question = visible.get(question_id)
+        if question is None or question.duplicate_of_id is not None or question.id == exclude_id:
+            continue
+        if relevance.close_enough(wanted, question.title, question.body_source):
+            found.append(question)
+    return found[:limit]
 
 
 # --- health -------------------------------------------------------------------------------------

@@ -99,12 +99,14 @@ def search():
 @bp.get("/search/similar")
 @access("visitor")
 def similar():
-    """Up to five existing questions like a draft title (solved first), for the ask form."""
+    """Up to five existing questions like a draft title (solved first), for the ask form; with `exclude`, the
+    questions related to that one, for the list beside it."""
     title = (request.args.get("title") or "")[:200]
     if len(title.strip()) < 4:
         return jsonify(questions=[])
+    exclude = parse_id(request.args.get("exclude") or "")
     try:
-        questions = service.similar(db.session(), _backend(), title)
+        questions = service.similar(db.session(), _backend(), title, exclude_id=exclude)
     except IndexUnavailable:
         _recovery().start()
         questions = []

@@ -32,7 +32,7 @@ from app.search.backend import (
     SearchQuery,
     SearchResult,
 )
-from app.search.documents import Document
+from app.search.documents import Document, clip
 from app.search.whoosh_schema import ANALYZER, FORMATTER, PLAIN, SCHEMA, escape, fields
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,8 @@ class WhooshBackend(LockedWriter):
                 page.results.fragmenter = WholeFragmenter()  # the whole title, marked
                 title = hit.highlights("title") or escape(hit["title"])
                 page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-                snippet = hit.highlights("body", top=2) or escape(hit.get("body", "")[:220])
-                answer = hit.highlights("best_answer") or escape(hit.get("best_answer", "")[:200])
+                snippet = hit.highlights("body", top=2) or escape(clip(hit.get("body", ""), 220))
+                answer = hit.highlights("best_answer") or escape(clip(hit.get("best_answer", ""), 200))
                 hits.append(
                     Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
                 )

@@ -45,7 +45,45 @@ SCHEMA = Schema(
     created=DATETIME(sortable=True),
     activity=DATETIME(sortable=True),
 )
-FORMATTER = HtmlFormatter(tagname="mark", classname="", termclass="", between=" … ")
+
+
+class SnippetFormatter(HtmlFormatter):
+    """Fragments cut on word boundaries, with an ellipsis where the text goes on before or after them
+    (Whoosh's context fragments start and end mid-word, "ery drains" for "battery drains")."""
+
+    def format(self, fragments, replace: bool = False) -> str:
+        fragments = list(fragments)
+        if not fragments:
+            return ""
+        trimmed = [_whole_words(fragment) for fragment in fragments]
+        text = fragments[0].text
+        lead = "… " if trimmed[0].startchar > 0 else ""
+        tail = " …" if trimmed[-1].endchar < len(text.rstrip()) else ""
+        return lead + self.between.join(self.format_fragment(f, replace=replace) for f in trimmed) + tail
+
+
+def _whole_words(fragment):
+    """The fragment moved inwards to the nearest word boundaries, never past its first or last match."""
+    from whoosh.highlight import Fragment
+
+    text, start, end = fragment.text, fragment.startchar, fragment.endchar
+    starts = [t.startchar for t in fragment.matches if t.startchar is not None]
+    ends = [t.endchar for t in fragment.matches if t.endchar is not None]
+    first, last = (min(starts) if starts else end), (max(ends) if ends else start)
+    if start > 0 and not text[start - 1].isspace():
+        while start < first and not text[start].isspace():
+            start += 1
+    while start < first and text[start].isspace():
+        start += 1
+    if end < len(text) and not text[end].isspace():
+        while end > last and not text[end - 1].isspace():
+            end -= 1
+    while end > last and text[end - 1].isspace():
+        end -= 1
+    return Fragment(text, fragment.matches, startchar=start, endchar=end)
+
+
+FORMATTER = SnippetFormatter(tagname="mark", classname="", termclass="", between=" … ")
 
 
 def naive_utc(value: datetime) -> datetime:

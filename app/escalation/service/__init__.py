@@ -6,6 +6,7 @@ from __future__ import annotations
 from app.escalation.service.cases import (
     NOTE_MAX,
     access_case,
+    asker_case,
     available_moves,
     is_overdue,
     my_cases,
@@ -20,7 +21,16 @@ from app.escalation.service.opening import (
     escalate,
     request_private_help,
 )
-from app.escalation.service.triage import STATUS_FILTERS, Inbox, InboxFilter, assign, bulk_assign, inbox, overdue_cases
+from app.escalation.service.triage import (
+    STATUS_FILTERS,
+    Inbox,
+    InboxFilter,
+    assign,
+    bulk_assign,
+    inbox,
+    overdue_cases,
+    staff_members,
+)
 
 __all__ = [
     "DEFAULT_PUBLIC_NOTE",
@@ -33,6 +43,7 @@ __all__ = [
     "InboxFilter",
     "access_case",
     "ask_privately",
+    "asker_case",
     "assign",
     "available_moves",
     "bulk_assign",
@@ -44,6 +55,7 @@ __all__ = [
     "overdue_cases",
     "post_message",
     "request_private_help",
+    "staff_members",
     "timeline",
     "transition",
 ]

@@ -32,6 +32,20 @@ def case_link(case: Case) -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 
+def asker_case(session: Session, user: User | None, question: Question) -> Case | None:
+    """The private case about `question` that `user` asked, if they are its asker: an open one first, else the
+    latest. Nobody else's question costs a query."""
+    if user is None or not getattr(user, "is_authenticated", False) or question.author_id != user.id:
+        return None
+    active = Case.status.in_(workflow.ACTIVE_STATES)
+    return session.scalar(
+        select(Case)
+        .where(Case.question_id == question.id, Case.customer_id == user.id)
+        .order_by(active.desc(), Case.opened_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+
+
 def access_case(session: Session, user: User | None, case_id: int) -> Case:
     """The case, for its customer, moderators and staff; anyone else gets NotFound (ids are not secrets)."""
     case = session.scalar(
@@ -157,7 +171,9 @@ def transition(session: Session, actor: User, case_id: int, action: str, public_
 
 
 def _publish_resolution(session: Session, staff: User, case: Case, text: str) -> None:
-    """A short public outcome (no private details), so the next customer with the problem learns it."""
+    """A short public outcome (no private details), so the next customer with the problem learns it: a staff
+    answer on a public thread (searchable, and can be accepted), else the note its asker sees. Never both,
+    or readers met the same text twice (the staff banner and the staff answer)."""
     text = (text or "").strip()
     if not text:
         return
@@ -167,8 +183,9 @@ def _publish_resolution(session: Session, staff: User, case: Case, text: str) ->
         )
     question = session.get(Question, case.question_id)
     case.public_resolution = text
-    question.support_note = text
     public = can(None, "view_question", question)  # as a visitor would see it: neither hidden nor withdrawn
     if public:
         forum.post_answer(session, staff, question.id, forum.AnswerDraft(text))
+    else:
+        question.support_note = text
     audit(session, staff, "case_resolution_published", "case", case.id, "", after={"public": not question.is_private})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
 from app.auth.permissions import is_staff, require
+from app.auth.roles import Role, at_least
 from app.db import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.escalation import rules, workflow
@@ -86,6 +87,12 @@ def overdue_cases(session: Session, now: datetime | None = None) -> list[Case]:
             .order_by(Case.due_at)
         )
     )
+
+
+def staff_members(session: Session) -> list[User]:
+    """Everyone a case can be assigned to (staff and admins), by name."""
+    staff = session.scalars(select(User).where(User.role.in_(at_least(Role.STAFF))))
+    return sorted(staff, key=lambda user: (user.name.casefold(), user.id))
 
 
 def assign(session: Session, actor: User, case_id: int, assignee_username: str | None) -> Case:

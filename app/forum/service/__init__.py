@@ -22,6 +22,7 @@ from app.forum.service.reading import (
     recent_activity,
 )
 from app.forum.service.revisions import RevisionChange, history, revisions_of
+from app.forum.service.tags import get_tag, tags_with_counts
 
 __all__ = [
     "Activity",
@@ -37,6 +38,7 @@ __all__ = [
     "edit_answer",
     "edit_question",
     "get_board",
+    "get_tag",
     "history",
     "list_boards",
     "list_questions",
@@ -47,4 +49,5 @@ __all__ = [
     "recent_activity",
     "revisions_of",
     "screened_text",
+    "tags_with_counts",
 ]

@@ -69,9 +69,10 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
     session.add(question)
     board.question_count = Board.question_count + 1
     session.flush()
-    activity.set_tags(session, question, _tags_named(session, draft.tags))
+    tags = _tags_named(session, draft.tags)
+    activity.set_tags(session, question, tags)
     record_revision(session, author, question, checked, now, tags=draft.tags, first=True)
-    _tell_about_question(session, author, board, question)
+    _tell_about_question(session, author, board, question, tags)
     return question
 
 
@@ -157,13 +158,16 @@ def _question_link(question: Question, answer: Answer | None = None) -> str:
     return f"/questions/{question.id}/{question.slug}" + (f"#answer-{answer.id}" if answer else "")
 
 
-def _tell_about_question(session: Session, author: User, board: Board, question: Question) -> None:
-    """The asker follows their question; the board's followers and anyone @mentioned hear of it."""
+def _tell_about_question(session: Session, author: User, board: Board, question: Question, tags: list[Tag]) -> None:
+    """The asker follows their question; the followers of its board and of its tags, and anyone @mentioned,
+    hear of it."""
     notifications.follow(session, author, question_id=question.id)
     if not can_see(None, question):  # hidden or withdrawn already: only those who may see it would hear
         return
     link = _question_link(question)
     followers = notifications.follower_ids(session, board_id=board.id)
+    # A tag's followers hear of it too; one notification each, however many of its tags they follow.
+    followers += notifications.tag_follower_ids(session, [tag.id for tag in tags])
     notifications.notify_many(
         session, followers, "new_question", {"board": board.name, "title": question.title}, link, actor_id=author.id
     )

@@ -20,6 +20,10 @@ from app.forum.models import Answer, Board, Question, Tag, question_tags
 from app.ids import parse_id
 
 FILTERS = ("all", "unanswered", "solved", "unsolved")
+# How a list is ordered: latest activity, newest asked, most kudos, or unanswered with the longest waiting first
+# (what helpers work through to cut response times).
+SORTS = ("activity", "newest", "kudos", "unanswered")
+ANSWER_ORDERS = ("votes", "date")
 
 
 LIST_AUTHOR_COLUMNS = (
@@ -50,24 +54,33 @@ def get_board(session: Session, slug: str) -> Board:
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page of a list ends: the (last_activity_at, id) of its last row."""
+    """Where a page of a list ends: the sort value (a time, or a kudos count) and id of its last row."""
 
-    at: datetime
+    at: datetime | int
     id: int
 
     def encode(self) -> str:
-        raw = f"{self.at.isoformat()}|{self.id}".encode()
+        value = f"k{self.at}" if isinstance(self.at, int) else self.at.isoformat()
+        raw = f"{value}|{self.id}".encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, token: str) -> Cursor:
+    def decode(cls, token: str, counted: bool = False) -> Cursor:
+        """`counted`: the list is sorted by a count, so the cursor must hold one (else a time)."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             at, ident = raw.split("|")
-            parsed = datetime.fromisoformat(at)
             question_id = parse_id(ident)
-            if parsed.tzinfo is None or question_id is None:
-                raise ValueError("naive, or not an id")
+            if question_id is None:
+                raise ValueError("not an id")
+            if counted:
+                count = parse_id(at[1:]) if at.startswith("k") else None
+                if count is None and at != "k0":
+                    raise ValueError("not a count")
+                return cls(count or 0, question_id)
+            parsed = datetime.fromisoformat(at)
+            if parsed.tzinfo is None:
+                raise ValueError("naive")
             return cls(parsed, question_id)
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise BadRequest(_("That page link is broken; start again from the first page.")) from None
@@ -86,14 +99,19 @@ def list_questions(
     tag: str | None = None,
     after: str | None = None,
     limit: int = 20,
+    without_pinned: bool = False,
+    sort: str = "activity",
 ) -> QuestionPage:
-    """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs.
+    """Questions by `sort` (latest activity by default), keyset-paginated so page 1,000 costs what page 1 costs.
 
-    Without a tag the list walks the questions' (board, last_activity_at, id) index; with one, the tag
-    rows' copy of the same columns, so neither ever gathers and sorts a whole board or tag."""
+    By activity without a tag the list walks the questions' (board, last_activity_at, id) index; with one, the
+    tag rows' copy of the same columns, so neither ever gathers and sorts a whole board or tag. The other
+    orders walk their own indexes: (board, created_at, id) and (board, kudos_count, id)."""
     if filter not in FILTERS:
         raise BadRequest(_("Unknown filter “%(name)s”.", name=filter[:30]))
-    cursor = Cursor.decode(after) if after else None
+    if sort not in SORTS:
+        raise BadRequest(_("Unknown order “%(name)s”.", name=sort[:30]))
+    cursor = Cursor.decode(after, counted=sort == "kudos") if after else None
     query = select(Question).options(
         # The list shows neither body, nor anything private about the author.
         defer(Question.body_source),
@@ -117,7 +135,14 @@ def list_questions(
         order_at, order_id = Question.last_activity_at, Question.id
         if board is not None:
             query = query.where(Question.board_id == board.id)
+    if sort != "activity":
+        order_at, order_id = {"kudos": Question.kudos_count}.get(sort, Question.created_at), Question.id
+    ascending = sort == "unanswered"  # the longest waiting first
+    if sort == "unanswered":
+        filter = "unanswered" if filter in ("all", "unsolved") else filter
     query = query.where(public_questions())
+    if without_pinned:  # a board lists its pinned threads above the list, once
+        query = query.where(Question.is_pinned.is_(False))
     if filter == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif filter == "solved":
@@ -126,13 +151,19 @@ def list_questions(
         query = query.where(Question.is_solved.is_(False))
     if cursor is not None:
         # A row-value comparison is one index range; the equivalent OR of two terms is not.
-        query = query.where(tuple_(order_at, order_id) < tuple_(cursor.at, cursor.id))
-    query = query.order_by(order_at.desc(), order_id.desc()).limit(limit + 1)
-    rows = list(session.scalars(query).unique())
+        position, mark = tuple_(order_at, order_id), tuple_(cursor.at, cursor.id)
+        query = query.where(position > mark if ascending else position < mark)
+    if ascending:
+        query = query.order_by(order_at.asc(), order_id.asc())
+    else:
+        query = query.order_by(order_at.desc(), order_id.desc())
+    rows = list(session.scalars(query.limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = Cursor(rows[-1].last_activity_at, rows[-1].id).encode()
+        last = rows[-1]
+        value = {"activity": last.last_activity_at, "kudos": last.kudos_count}.get(sort, last.created_at)
+        next_cursor = Cursor(value, last.id).encode()
     return QuestionPage(rows, next_cursor)
 
 
@@ -170,15 +201,22 @@ def access_answer(session: Session, user: User | None, answer_id: int, for_actio
     return answer
 
 
-def answers_for(session: Session, question: Question, user: User | None = None) -> list[Answer]:
-    """A question's answers, the solution first and then oldest first, with their authors, in one query.
-    Hidden answers are left out, except for moderators and for their own authors (who see why)."""
+def answers_for(session: Session, question: Question, user: User | None = None, order: str = "votes") -> list[Answer]:
+    """A question's answers with their authors, in one query: by votes (the solution first, then most kudos,
+    then oldest) or by date (oldest first). Hidden answers are left out, except for moderators and for their
+    own authors (who see why)."""
+    if order not in ANSWER_ORDERS:
+        raise BadRequest(_("Unknown order “%(name)s”.", name=order[:30]))
     query = (
         select(Answer)
         .options(joinedload(Answer.author))
         .where(Answer.question_id == question.id, answers_in_thread(user))
     )
-    answers = list(session.scalars(query.order_by(Answer.is_accepted.desc(), Answer.id)))
+    if order == "votes":
+        query = query.order_by(Answer.is_accepted.desc(), Answer.kudos_count.desc(), Answer.id)
+    else:
+        query = query.order_by(Answer.created_at, Answer.id)
+    answers = list(session.scalars(query))
     for answer in answers:  # the policy asks an answer about its thread (locked?); no query needed
         set_committed_value(answer, "question", question)
     return answers
@@ -193,12 +231,17 @@ class Activity:
 
 
 def recent_activity(session: Session, user: User, viewer: User | None = None, limit: int = 10) -> Activity:
-    """A member's latest posts as `viewer` may see them. Hidden and withdrawn threads show only to moderators
+    """A member's latest posts (by date) as `viewer` may see them. Hidden and withdrawn threads show only to moderators
     and to the thread's own asker; a withdrawn question stays private even from those who answered it."""
     question_filter = [Question.author_id == user.id, visible_questions(viewer)]
     answer_filter = [Answer.author_id == user.id, visible_answers(viewer)]
     questions = list(
-        session.scalars(select(Question).where(*question_filter).order_by(Question.id.desc()).limit(limit))
+        session.scalars(
+            select(Question)
+            .where(*question_filter)
+            .order_by(Question.created_at.desc(), Question.id.desc())
+            .limit(limit)
+        )
     )
     answers = list(
         session.scalars(
@@ -206,7 +249,7 @@ def recent_activity(session: Session, user: User, viewer: User | None = None, li
             .join(Question, Question.id == Answer.question_id)
             .options(joinedload(Answer.question))
             .where(*answer_filter)
-            .order_by(Answer.id.desc())
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
             .limit(limit)
         )
     )

@@ -26,6 +26,7 @@ from app.moderation.service.listening_rules import (
     toggle_rule,
 )
 from app.moderation.service.suspensions import SUSPENSION_DAYS, suspend, unsuspend
+from app.moderation.service.tags import TAG_DESCRIPTION_MAX, describe_tag
 from app.moderation.service.threads import close_as_duplicate, merge_answers, move_question, reopen, set_thread_state
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "AUTO_HIDE_REASON",
     "REASON_MAX",
     "SUSPENSION_DAYS",
+    "TAG_DESCRIPTION_MAX",
     "URGENT_REASONS",
     "AuditPage",
     "QueueItem",
@@ -45,6 +47,7 @@ __all__ = [
     "check_reason",
     "close_as_duplicate",
     "delete_rule",
+    "describe_tag",
     "dismiss_flags",
     "flag_post",
     "hide_post",
