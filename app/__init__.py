@@ -91,6 +91,7 @@ def register_notifications(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.accounts import passwords
     from app.accounts.views import load_user
+    from app.attachments import views as attachments
     from app.db import db
     from app.errors import keep_retry_after
     from app.extensions import babel, csrf, limiter, login_manager
@@ -98,6 +99,8 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     passwords.init_app(app)
+    # Before the CSRF check, which reads the form: a form with files may be larger than MAX_CONTENT_LENGTH.
+    attachments.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.
@@ -113,6 +116,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.attachments.views import bp as attachments_bp
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
     from app.insights.views import bp as insights_bp
@@ -129,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(attachments_bp)
 
 
 def retry_lost_races(app: Flask) -> None:
@@ -149,6 +154,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Each domain's commands, from its cli.py."""
     from app.accounts import cli as accounts_cli
+    from app.attachments import cli as attachments_cli
     from app.demo import cli as demo_cli
     from app.escalation import cli as escalation_cli
     from app.notifications import cli as notifications_cli
@@ -156,7 +162,16 @@ def register_commands(app: Flask) -> None:
     from app.reputation import cli as reputation_cli
     from app.search import cli as search_cli
 
-    domains = (accounts_cli, reputation_cli, escalation_cli, notifications_cli, search_cli, demo_cli, ops_cli)
+    domains = (
+        accounts_cli,
+        reputation_cli,
+        escalation_cli,
+        notifications_cli,
+        search_cli,
+        demo_cli,
+        ops_cli,
+        attachments_cli,
+    )
     for module in domains:
         for command in module.COMMANDS:
             app.cli.add_command(command)

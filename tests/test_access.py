@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.attachments import service as attachments
 from app.escalation import service as escalation
 from app.notifications.models import Notification
 from app.search import service as search
@@ -26,6 +27,10 @@ ACCESS = {
     "forum.preview": ("member", False),
     "forum.edit_question": ("member", True),
     "forum.edit_answer": ("member", True),
+    "forum.roll_back": ("member", True),
+    "attachments.upload": ("member", False),
+    "attachments.serve": ("visitor", False),
+    "attachments.remove": ("moderator", False),
     "accounts.register": ("visitor", False),
     "accounts.login": ("visitor", False),
     "accounts.logout": ("member", False),
@@ -94,6 +99,7 @@ OVERRIDES = {
     "notifications.unsubscribe": {"token": "not-a-valid-token"},
     "notifications.board_feed": {"slug": "laptops"},
     "notifications.tag_feed": {"tag": "battery"},
+    "attachments.serve": {"filename": "notes.txt"},
 }
 
 
@@ -109,11 +115,14 @@ def test_every_route_is_in_the_access_table(app):
 
 
 @pytest.fixture
-def world(session):
+def world(app, session):
     owner = make_user(session, "owner")
     board = make_board(session, "laptops")
     question = make_question(session, owner, board)
     answer = make_answer(session, owner, question)
+    rules = attachments.UploadRules.from_config(app.config)
+    log = attachments.upload(session, app.extensions["agora_attachments"], owner, [("notes.txt", b"Battery log")], rules)
+    log[0].question_id = question.id
     escalator = make_user(session, "escalator", role="moderator")
     case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))
     session.commit()
@@ -131,6 +140,8 @@ def world(session):
         "key": "card",
         "case_id": case.id,
         "notification_id": notification,
+        "attachment_id": log[0].id,
+        "number": 1,
     }
     return owner, values
 

@@ -150,6 +150,7 @@ def _accept(user: Any, question: Any) -> bool:
 # action -> predicate(user, obj). Every rule lives here, named by what the user wants to do.
 RULES: dict[str, Any] = {
     "ask": lambda user, board: is_active_member(user),
+    "upload": lambda user, obj: is_active_member(user),
     "answer": _answer,
     "edit_question": _edit_question,
     "edit_answer": _edit_answer,

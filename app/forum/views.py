@@ -13,6 +13,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from app import content
+from app.attachments.views import store_uploads
 from app.auth.access import access
 from app.auth.permissions import require
 from app.auth.visibility import Withdrawn
@@ -20,11 +21,12 @@ from app.db import db
 from app.escalation import service as escalation
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
-from app.forum.forms import AnswerForm, PreviewForm, QuestionForm
+from app.forum.forms import AnswerForm, EditAnswerForm, EditQuestionForm, PreviewForm, QuestionForm, RollbackForm
 from app.forum.models import Answer, Question
 from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.web import form_status, submitted
+from app.web.forms import submitted_action
 
 bp = Blueprint("forum", __name__)
 Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
@@ -38,14 +40,37 @@ def _board_choices(form: QuestionForm) -> None:
     form.board.choices = [SelectChoice(b.slug, b.name) for b in service.list_boards(db.session())]
 
 
+def _max_attachments() -> int:
+    return current_app.config["ATTACHMENTS_PER_POST"]
+
+
+def _take_files(form: QuestionForm | AnswerForm) -> None:
+    """Files sent with the form (no script): stored now, and linked from the text, which keeps them from here on
+    (through Preview, a confirmation step or a refused form)."""
+    form.body.data = store_uploads(form.body.data)
+
+
 def _question_draft(form: QuestionForm) -> service.QuestionDraft:
     """The asked or edited question, parsed from its form (tags normalised; ValidationFailed if bad)."""
+    _take_files(form)
     return service.QuestionDraft(
         board_slug=form.board.data,
         title=form.title.data,
         body=form.body.data,
         tags=service.parse_tags(form.tags.data or ""),
         language=form.language.data or None,
+        summary=(getattr(form, "summary", None) and form.summary.data) or "",
+        max_attachments=_max_attachments(),
+    )
+
+
+def _answer_draft(form: AnswerForm) -> service.AnswerDraft:
+    _take_files(form)
+    return service.AnswerDraft(
+        form.body.data,
+        language=form.language.data or None,
+        summary=(getattr(form, "summary", None) and form.summary.data) or "",
+        max_attachments=_max_attachments(),
     )
 
 
@@ -245,9 +270,9 @@ def answer(question_id: int):
     form = AnswerForm()
 
     def post() -> Answer | None:  # Preview validates too, so its errors show, but posts nothing
+        draft = _answer_draft(form)
         if form.preview.data:
             return None
-        draft = service.AnswerDraft(form.body.data, language=form.language.data or None)
         return service.post_answer(db.session(), current_user, question_id, draft)
 
     posted = submitted(form, post)
@@ -274,7 +299,7 @@ def _question_fields(question: Question) -> dict:
 def edit_question(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id, for_action="edit_question")
-    form = QuestionForm(data=_question_fields(question) if request.method == "GET" else None)
+    form = EditQuestionForm(data=_question_fields(question) if request.method == "GET" else None)
     _board_choices(form)
     return _edit_round(
         form,
@@ -290,12 +315,12 @@ def edit_question(question_id: int):
 def edit_answer(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id, for_action="edit_answer")
-    form = AnswerForm(
+    form = EditAnswerForm(
         data={"body": answer.body_source, "language": answer.language} if request.method == "GET" else None
     )
     return _edit_round(
         form,
-        lambda: service.AnswerDraft(form.body.data, language=form.language.data or None),
+        lambda: _answer_draft(form),
         lambda draft: _answer_url(service.edit_answer(session, current_user, answer_id, draft)),
         "forum/edit_answer.html",
         answer=answer,
@@ -315,7 +340,9 @@ def question_history(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id)
     changes = service.history(service.revisions_of(session, question=question))
-    return render_template("forum/history.html", question=question, answer=None, changes=changes)
+    return render_template(
+        "forum/history.html", question=question, answer=None, changes=changes, rollback_form=RollbackForm()
+    )
 
 
 @bp.get("/answers/<id:answer_id>/history")
@@ -324,7 +351,26 @@ def answer_history(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id)
     changes = service.history(service.revisions_of(session, answer=answer))
-    return render_template("forum/history.html", question=answer.question, answer=answer, changes=changes)
+    return render_template(
+        "forum/history.html", question=answer.question, answer=answer, changes=changes, rollback_form=RollbackForm()
+    )
+
+
+@bp.post("/questions/<id:question_id>/history/<int:number>/restore", defaults={"kind": "question"})
+@bp.post("/answers/<id:answer_id>/history/<int:number>/restore", defaults={"kind": "answer"})
+@access("member", owner=True)
+def roll_back(kind: str, number: int, question_id: int | None = None, answer_id: int | None = None):
+    """Make an earlier version current again (the author or a moderator), then show the history with it on top."""
+    post_id = question_id if kind == "question" else answer_id
+    assert post_id is not None
+    submitted_action(
+        RollbackForm(),
+        lambda: service.roll_back(db.session(), current_user, kind, post_id, number),
+        _("Version %(n)d is the current text again.", n=number),
+    )
+    if kind == "question":
+        return redirect(url_for("forum.question_history", question_id=post_id))
+    return redirect(url_for("forum.answer_history", answer_id=post_id))
 
 
 @bp.post("/preview")

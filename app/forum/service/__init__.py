@@ -7,7 +7,7 @@ from app.forum.service.drafts import (
     private_help_keywords,
     screened_text,
 )
-from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer
+from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer, roll_back
 from app.forum.service.reading import (
     Activity,
     Cursor,
@@ -46,5 +46,6 @@ __all__ = [
     "private_help_keywords",
     "recent_activity",
     "revisions_of",
+    "roll_back",
     "screened_text",
 ]
