@@ -99,8 +99,6 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     passwords.init_app(app)
-    # Before the CSRF check, which reads the form: a form with files may be larger than MAX_CONTENT_LENGTH.
-    attachments.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Registered before the limiter so that it runs after it: Flask runs after-request hooks newest first.
@@ -112,6 +110,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     register_web(app)
+    # First of the before-request hooks (the CSRF check and the control-character check read the form): a form
+    # with files may be larger than MAX_CONTENT_LENGTH.
+    attachments.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -121,7 +121,8 @@ def world(app, session):
     question = make_question(session, owner, board)
     answer = make_answer(session, owner, question)
     rules = attachments.UploadRules.from_config(app.config)
-    log = attachments.upload(session, app.extensions["agora_attachments"], owner, [("notes.txt", b"Battery log")], rules)
+    storage = app.extensions["agora_attachments"]
+    log = attachments.upload(session, storage, owner, [("notes.txt", b"Battery log")], rules)
     log[0].question_id = question.id
     escalator = make_user(session, "escalator", role="moderator")
     case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))

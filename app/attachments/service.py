@@ -19,7 +19,7 @@ from app.attachments import files
 from app.attachments.models import Attachment
 from app.attachments.storage import Storage
 from app.auth.permissions import can, is_member, require
-from app.auth.visibility import can_see
+from app.auth.visibility import access_post
 from app.db import utcnow
 from app.errors import NotFound, RateLimited, ValidationFailed
 from app.escalation.models import Case, CaseMessage
@@ -191,12 +191,13 @@ def access_attachment(session: Session, viewer: Any, attachment_id: int) -> Atta
 
 
 def _may_read(session: Session, viewer: Any, attachment: Attachment) -> bool:
-    if attachment.question_id is not None:
-        question = session.get(Question, attachment.question_id)
-        return question is not None and can_see(viewer, question)
-    if attachment.answer_id is not None:
-        answer = session.get(Answer, attachment.answer_id)
-        return answer is not None and can_see(viewer, answer)
+    for kind, post_id in (("question", attachment.question_id), ("answer", attachment.answer_id)):
+        if post_id is not None:
+            try:
+                access_post(session, viewer, kind, post_id)
+            except NotFound:
+                return False
+            return True
     if attachment.case_message_id is not None:
         message = session.get(CaseMessage, attachment.case_message_id)
         case = session.get(Case, message.case_id) if message is not None else None

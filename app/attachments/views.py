@@ -39,11 +39,12 @@ EXTENSION = "agora_attachments"
 def init_app(app) -> None:
     app.extensions[EXTENSION] = make_storage(app.config)
 
-    @app.before_request
     def allow_uploads() -> None:
         if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
             config = current_app.config
             request.max_content_length = config["ATTACHMENTS_PER_POST"] * config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
+
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_uploads)
 
 
 def storage() -> Storage:

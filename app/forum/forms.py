@@ -10,7 +10,6 @@ from app.accounts.forms import LANGUAGE_CHOICES
 from app.forum.models import BODY_MAX, BODY_MIN, SUMMARY_MAX, TITLE_MAX, TITLE_MIN
 from app.web.forms import AgoraForm
 
-
 ACCEPT = ".png,.jpg,.jpeg,.webp,.gif,.txt,.log,image/png,image/jpeg,image/webp,image/gif,text/plain"
 
 

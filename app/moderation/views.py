@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.accounts import service as accounts
+from app.attachments import service as attachments
 from app.auth.access import access
 from app.auth.permissions import can
 from app.auth.visibility import access_post
@@ -152,7 +153,8 @@ def _render_tools(question, **forms):
     forms.setdefault("duplicate_form", DuplicateForm(prefix="dup"))
     forms.setdefault("hide_form", HideForm())
     forms.setdefault("reason_form", ReasonForm())
-    return render_template("moderation/thread.html", question=question, **forms), form_status()
+    files = attachments.attachments_of_thread(db.session(), question)
+    return render_template("moderation/thread.html", question=question, attachments=files, **forms), form_status()
 
 
 @bp.get("/mod/questions/<id:question_id>")
