@@ -28,6 +28,8 @@ ACCESS = {
     "forum.edit_question": ("member", True),
     "forum.edit_answer": ("member", True),
     "forum.roll_back": ("member", True),
+    "forum.keep_draft": ("member", False),
+    "forum.discard_draft": ("member", False),
     "attachments.upload": ("member", False),
     "attachments.serve": ("visitor", False),
     "attachments.remove": ("moderator", False),

@@ -88,6 +88,16 @@ class EditAnswerForm(AnswerForm):
     summary = summary_field()
 
 
+class DraftForm(AgoraForm):
+    """What the editor's script sends every few seconds (and the Discard button): cut to size by the service."""
+
+    question_id = StringField(validators=[Optional(), Length(max=12)])
+    board = StringField(validators=[Optional(), Length(max=200)])
+    title = StringField(validators=[Optional(), Length(max=1000)])
+    body = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])
+    tags = StringField(validators=[Optional(), Length(max=1000)])
+
+
 class RollbackForm(AgoraForm):
     """Only the CSRF token: the version to restore is in the address."""
 

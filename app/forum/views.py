@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,8 +22,17 @@ from app.db import db
 from app.escalation import service as escalation
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service
-from app.forum.forms import AnswerForm, EditAnswerForm, EditQuestionForm, PreviewForm, QuestionForm, RollbackForm
+from app.forum.forms import (
+    AnswerForm,
+    DraftForm,
+    EditAnswerForm,
+    EditQuestionForm,
+    PreviewForm,
+    QuestionForm,
+    RollbackForm,
+)
 from app.forum.models import Answer, Question
+from app.ids import parse_id
 from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.web import form_status, submitted
@@ -126,9 +136,11 @@ def _ask_outcome(form: QuestionForm) -> Outcome:
     publicly anyway" then posts."""
     session, draft = db.session(), _question_draft(form)
     if form.preview.data:
+        _keep_draft(None, service.DraftText(draft.body, draft.title, form.tags.data or "", draft.board_slug))
         return Outcome(preview=_preview_html(draft.body))
     if request.form.get("ask_private"):
         case = escalation.ask_privately(session, current_user, draft, request.form.get("private_category", "billing"))
+        service.discard_draft(session, current_user, None)
         notice = _("Your question went to our staff privately. You'll hear from them here.")
         return Outcome(redirect_to=url_for("escalation.case", case_id=case.id), notice=notice)
     if not form.public_confirmed.data:
@@ -170,6 +182,25 @@ def _similar_questions(title: str) -> list:
     except Exception:
         current_app.logger.exception("similar-questions lookup failed")
         return []
+
+
+# The forms with a draft, remembered in the member's session so the question page asks the database for an
+# answer draft only when there is one (the page keeps its fixed number of queries).
+DRAFTS_KEY = "drafts"
+
+
+def _remember_draft(question_id: int | None, kept: bool) -> None:
+    slots = [slot for slot in browser_session.get(DRAFTS_KEY, []) if slot != service.slot_for(question_id)]
+    browser_session[DRAFTS_KEY] = ([service.slot_for(question_id)] if kept else []) + slots[:19]
+
+
+def _may_have_draft(question_id: int | None) -> bool:
+    return current_user.is_authenticated and service.slot_for(question_id) in browser_session.get(DRAFTS_KEY, [])
+
+
+def _keep_draft(question_id: int | None, text: service.DraftText) -> None:
+    kept = service.keep_draft(db.session(), current_user, question_id, text)
+    _remember_draft(question_id, kept is not None)
 
 
 @bp.get("/")
@@ -215,8 +246,11 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answers = service.answers_for(session, question, current_user)
     form = answer_form or AnswerForm()
+    kept = None
     if answer_form is None and current_user.is_authenticated:
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
+        kept = service.draft_for(session, current_user, question.id) if _may_have_draft(question.id) else None
+        form.body.data = kept.body if kept is not None else form.body.data
     previewing = answer_form is not None and form.preview.data and form.body.data
     return render_template(
         "forum/question.html",
@@ -226,6 +260,7 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         preview=_preview_html(form.body.data) if previewing else None,
         kudoed=reputation.kudoed_post_ids(session, current_user, question, answers),
         following=notifications.is_following(session, current_user, question_id=question.id),
+        kept=kept,
     ), status
 
 
@@ -236,12 +271,18 @@ def ask():
     require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
     _board_choices(form)
+    kept = None
     if request.method == "GET":
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
         if request.args.get("board"):
             form.board.data = request.args["board"]
+        kept = service.draft_for(db.session(), current_user, None)
+        if kept is not None:
+            form.title.data, form.body.data, form.tags.data = kept.title, kept.body, kept.tags
+            form.board.data = kept.board_slug or form.board.data
     outcome = submitted(form, lambda: _ask_outcome(form)) or NOT_YET
     if outcome.redirect_to:
+        _remember_draft(None, False)
         if outcome.notice:
             flash(outcome.notice, "success")
         return redirect(outcome.redirect_to)
@@ -252,6 +293,7 @@ def ask():
         keywords=outcome.keywords,
         similar=outcome.similar,
         confirming=outcome.confirming,
+        kept=kept,
     ), outcome.status
 
 
@@ -272,11 +314,13 @@ def answer(question_id: int):
     def post() -> Answer | None:  # Preview validates too, so its errors show, but posts nothing
         draft = _answer_draft(form)
         if form.preview.data:
+            _keep_draft(question_id, service.DraftText(draft.body))
             return None
         return service.post_answer(db.session(), current_user, question_id, draft)
 
     posted = submitted(form, post)
     if posted is not None:
+        _remember_draft(question_id, False)
         return redirect(_answer_url(posted))
     status = 200 if form.preview.data and not form.errors else 422
     return question(question_id, answer_form=form, status=status)
@@ -371,6 +415,47 @@ def roll_back(kind: str, number: int, question_id: int | None = None, answer_id:
     if kind == "question":
         return redirect(url_for("forum.question_history", question_id=post_id))
     return redirect(url_for("forum.answer_history", answer_id=post_id))
+
+
+def _draft_question_id(form: DraftForm) -> int | None:
+    """The question an answer draft belongs to (None: the ask form's draft); 404 for what is not an id."""
+    if not form.question_id.data:
+        return None
+    question_id = parse_id(form.question_id.data)
+    if question_id is None:
+        abort(404)
+    return question_id
+
+
+@bp.post("/drafts")
+@access("member")
+@limiter.limit("30 per minute", key_func=user_or_address)
+def keep_draft():
+    """The editors' script saves what is being written every few seconds."""
+    form = DraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    question_id = _draft_question_id(form)
+    text = service.DraftText(form.body.data or "", form.title.data or "", form.tags.data or "", form.board.data or "")
+    _keep_draft(question_id, text)
+    db.commit()
+    return jsonify(saved=True)
+
+
+@bp.post("/drafts/discard")
+@access("member")
+def discard_draft():
+    form = DraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    question_id = _draft_question_id(form)
+    service.discard_draft(db.session(), current_user, question_id)
+    db.commit()
+    _remember_draft(question_id, False)
+    flash(_("Your draft was discarded."), "success")
+    if question_id is None:
+        return redirect(url_for("forum.ask"))
+    return redirect(url_for("forum.question", question_id=question_id, _anchor="your-answer"))
 
 
 @bp.post("/preview")

@@ -7,6 +7,7 @@ from app.forum.service.drafts import (
     private_help_keywords,
     screened_text,
 )
+from app.forum.service.keeping import DraftText, discard_draft, draft_for, keep_draft, slot_for
 from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer, roll_back
 from app.forum.service.reading import (
     Activity,
@@ -27,6 +28,7 @@ __all__ = [
     "Activity",
     "AnswerDraft",
     "Cursor",
+    "DraftText",
     "QuestionDraft",
     "QuestionPage",
     "RevisionChange",
@@ -34,10 +36,13 @@ __all__ = [
     "access_question",
     "answers_for",
     "ask_question",
+    "discard_draft",
+    "draft_for",
     "edit_answer",
     "edit_question",
     "get_board",
     "history",
+    "keep_draft",
     "list_boards",
     "list_questions",
     "parse_tags",
@@ -48,4 +53,5 @@ __all__ = [
     "revisions_of",
     "roll_back",
     "screened_text",
+    "slot_for",
 ]

@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound
 from app.forum import activity
 from app.forum.models import Answer, Board, Question, Revision, Tag
 from app.forum.service.drafts import AnswerDraft, QuestionDraft, post_language, screen
+from app.forum.service.keeping import discard_draft
 from app.forum.service.reading import access_answer, access_question, get_board
 from app.forum.service.revisions import record_revision
 from app.moderation.service.auditing import audit
@@ -74,6 +75,7 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
     activity.set_tags(session, question, _tags_named(session, draft.tags))
     record_revision(session, author, question, checked, now, tags=draft.tags, first=True)
     attachments.hold(session, author, question.body_source, draft.max_attachments, question=question)
+    discard_draft(session, author, None)
     _tell_about_question(session, author, board, question)
     return question
 
@@ -105,6 +107,7 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     reputation.answer_posted(session, answer, question)
     record_revision(session, author, answer, checked, now, first=True)
     attachments.hold(session, author, answer.body_source, draft.max_attachments, answer=answer)
+    discard_draft(session, author, question.id)
     _tell_about_answer(session, author, question, answer)
     return answer
 
