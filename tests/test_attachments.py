@@ -202,6 +202,16 @@ def test_the_editor_upload_endpoint_answers_with_markdown_and_limits(app, client
     assert big.status_code == 422 and "larger than 1 MB" in big.get_json()["error"]
 
 
+def test_a_form_with_files_still_refuses_oversized_text(client, login_as, people):
+    login_as(people["author"])
+    response = client.post(
+        "/ask",
+        data={"body": "x" * (2 * 1024 * 1024), "files": [(io.BytesIO(png()), "a.png")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+
+
 def test_someone_elses_upload_cannot_be_taken_or_read(app, client, login_as, session, people):
     login_as(people["other"])
     token = client.csrf()

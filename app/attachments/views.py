@@ -40,7 +40,8 @@ def init_app(app) -> None:
     app.extensions[EXTENSION] = make_storage(app.config)
 
     def allow_uploads() -> None:
-        if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        # Only a multipart form carries files; its text fields stay within MAX_FORM_MEMORY_SIZE.
+        if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
             config = current_app.config
             request.max_content_length = config["ATTACHMENTS_PER_POST"] * config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
 
