@@ -123,11 +123,14 @@ def _prepare_image(name: str, extension: str, data: bytes, limits: Limits) -> Pr
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise refuse(mismatch) from None
     image = ImageOps.exif_transpose(image)  # turned the way the camera held it; EXIF goes below
-    image = image.convert("RGB" if pillow_format == "JPEG" else "RGBA")
-    image.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS)
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    image = image.convert("RGBA" if transparent and pillow_format != "JPEG" else "RGB")
+    # Bicubic: for screenshots as sharp as Lanczos to the eye, and faster (the resize is most of the cost).
+    image.thumbnail((limits.max_side, limits.max_side), Image.Resampling.BICUBIC)
     stored = _encode(image, pillow_format)
-    thumb = image.copy()
-    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    scale = min(1.0, THUMBNAIL_SIDE / max(image.size))
+    thumb_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    thumb = image.resize(thumb_size, Image.Resampling.BICUBIC, reducing_gap=2.0)
     return Prepared(
         "image",
         _with_extension(name, stored_extension),
@@ -144,7 +147,8 @@ def _encode(image: Image.Image, pillow_format: str) -> bytes:
     """A new file from the pixels alone: no EXIF, GPS, camera serial, comments or colour-profile tricks."""
     image.info = {}
     out = io.BytesIO()
-    options = {"JPEG": {"quality": 88, "optimize": True}, "WEBP": {"quality": 85}, "PNG": {"optimize": True}}
+    # Speed over the last few per cent of size: a worker should not spend seconds on one screenshot.
+    options = {"JPEG": {"quality": 88}, "WEBP": {"quality": 85, "method": 2}, "PNG": {"compress_level": 6}}
     image.save(out, format=pillow_format, **options.get(pillow_format, {}))
     return out.getvalue()
 

@@ -15,7 +15,7 @@ from app.attachments.storage import Storage, make_storage
 from app.auth.access import access
 from app.db import db
 from app.errors import DomainError
-from app.extensions import limit_for, limiter, user_or_address
+from app.extensions import limiter, user_or_address
 from app.moderation.forms import ReasonForm
 from app.web.forms import submitted_action
 
@@ -72,13 +72,11 @@ def store_uploads(body: str) -> str:
     return service.with_links(body, stored)
 
 
-def _upload_limit() -> str:
-    return limit_for("POST_RATE_LIMIT")
-
-
 @bp.post("/attachments")
 @access("member")
-@limiter.limit(_upload_limit, key_func=user_or_address)
+# Its own count, apart from posting: a member may paste several screenshots into one answer. The daily quota is
+# the real bound.
+@limiter.limit("20 per minute", key_func=user_or_address)
 def upload():
     """The editor's button, drag-and-drop and paste: store the files, answer with the Markdown that shows them."""
     from app.web.forms import AgoraForm
