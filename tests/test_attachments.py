@@ -375,3 +375,15 @@ def test_a_moderators_rollback_of_an_answer_is_audited(client, login_as, session
     assert answer.body_source == "First version of the answer."
     entry = session.scalar(select(ModerationAction).where(ModerationAction.action == "post_rolled_back"))
     assert (entry.target_type, entry.target_id) == ("answer", answer.id)
+
+
+def test_the_cleanup_command_for_cron(app, session, people):
+    storage = app.extensions["agora_attachments"]
+    rules = attachments.UploadRules.from_config(app.config)
+    [stale] = attachments.upload(session, storage, people["author"], [("old.log", b"old")], rules)
+    stale.created_at -= timedelta(days=2)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["attachments", "cleanup"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 unused upload(s)" in result.output
+    assert session.scalar(select(Attachment.id)) is None and list(storage.keys()) == []

@@ -229,8 +229,9 @@
       var start = textarea.selectionStart || textarea.value.length;
       var end = textarea.selectionEnd || start;
       var before = textarea.value.slice(0, start);
-      var gap = before && before.slice(-1) !== "\n" ? "\n" : "";
-      textarea.value = before + gap + text + "\n" + textarea.value.slice(end);
+      // A paragraph of its own, so the image stands under the sentence that introduces it.
+      var gap = !before || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+      textarea.value = before + gap + text + "\n\n" + textarea.value.slice(end);
       textarea.dispatchEvent(new Event("input", { bubbles: true }));
     }
     function send(files) {

@@ -36,7 +36,7 @@ def test_attach_a_screenshot_to_an_answer(
     body.fill("This is what the power settings look like here:")
     form.locator("input[type=file][data-attach]").set_input_files(str(_phone_photo(tmp_path / "IMG_2041.jpg")))
     # The editor uploaded it at once and put its Markdown at the cursor; the live preview shows the image.
-    expect(body).to_have_value(re.compile(r"!\[IMG_2041\.jpg\]\(/attachments/\d+/IMG_2041\.jpg\)"))
+    expect(body).to_have_value(re.compile(r"here:\n\n!\[IMG_2041\.jpg\]\(/attachments/\d+/IMG_2041\.jpg\)\n"))
     expect(page.locator("[data-preview-body] img")).to_have_count(1)
     shoot(page, "60-answer-with-attached-screenshot")
     form.locator("[name=submit]").click()
