@@ -10,6 +10,8 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import expect
 
+from app.attachments import service as attachments
+from tests import factories
 from tests.browser.support import LiveServer, Pages, Screenshot, Seeded, sign_in
 
 
@@ -88,3 +90,27 @@ def test_roll_an_edit_back(live_server: LiveServer, seeded: Seeded, pages: Pages
     page.goto(f"{base}/questions/{question.id}")
     expect(page.locator(".question .post-body strong").first).to_have_text("Nimbus Book 14")
     shoot(page, "64-question-after-rollback")
+
+
+def test_a_moderator_removes_a_file_from_the_thread_tools(
+    live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot
+) -> None:
+    base = live_server.url
+    with live_server.session() as session:
+        factories.make_user(session, "elena", role="moderator")
+        rules = attachments.UploadRules.from_config(live_server.app.config)
+        storage = live_server.app.extensions["agora_attachments"]
+        [log] = attachments.upload(session, storage, seeded.helper, [("router.log", b"wan: link down\n")], rules)
+        session.commit()
+        factories.make_answer(session, seeded.helper, seeded.question, body=f"My log: {attachments.markdown_for(log)}")
+        url = attachments.url_of(log)
+    page = pages.new()
+    sign_in(page, base, "elena")
+    page.goto(f"{base}/mod/questions/{seeded.question.id}")
+    item = page.locator(".attachment-list li")
+    expect(item).to_have_count(1)
+    item.locator("input[name=reason]").fill("Shows the customer's address")
+    shoot(page, "65-thread-tools-attached-files")
+    item.locator("button[type=submit]").click()
+    expect(page.locator(".attachment-list li")).to_have_count(0)
+    assert page.request.get(base + url).status == 404
