@@ -97,10 +97,8 @@ def access_post(
     not see it (a withdrawn question says so, with the company's note), PermissionDenied (with `message`, if
     given) when they see it but may not do `action`."""
     post = _load(session, kind, post_id)
-    missing = (
-        _("That question doesn't exist or was removed.")
-        if kind == "question"
-        else _("That answer doesn't exist or was removed.")
+    missing = _("That question doesn't exist or was removed.") if kind == "question" else _(
+        "That answer doesn't exist or was removed."
     )
     if post is None:
         raise NotFound(missing)

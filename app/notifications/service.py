@@ -341,12 +341,7 @@ def _queue_message(session: Session, user: User, subject: str, body: str, kind: 
     """An e-mail waiting in the table for the sender (delivered after the commit)."""
     session.add(
         EmailMessage(
-            user_id=user.id,
-            to_address=user.email,
-            subject=subject,
-            body=body,
-            kind=kind,
-            status="pending",
+            user_id=user.id, to_address=user.email, subject=subject, body=body, kind=kind, status="pending",
             created_at=now,
         )
     )

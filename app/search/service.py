@@ -182,7 +182,9 @@ class Status:
 
 def _database_counts(session: Session) -> tuple[int, int, int]:
     """Public questions, outbox rows and the questions they name, read in one fresh snapshot."""
-    public = session.scalar(select(func.count()).select_from(Question).where(public_questions()))
+    public = session.scalar(
+        select(func.count()).select_from(Question).where(public_questions())
+    )
     rows, questions = session.execute(
         select(func.count(), func.count(SearchOutbox.question_id.distinct())).select_from(SearchOutbox)
     ).one()

@@ -66,17 +66,8 @@ def _query() -> SearchQuery:
     if date_from and date_to and date_from > date_to:
         raise BadRequest(_("The start date is after the end date."))
     solved = True if status == "solved" else False if status == "unsolved" else None
-    return SearchQuery(
-        text=text,
-        board=board,
-        tag=tag,
-        solved=solved,
-        unanswered=status == "unanswered",
-        date_from=date_from,
-        date_to=date_to,
-        sort=sort,
-        page=page,
-    )
+    return SearchQuery(text=text, board=board, tag=tag, solved=solved, unanswered=status == "unanswered",
+                       date_from=date_from, date_to=date_to, sort=sort, page=page)
 
 
 @bp.get("/search")
