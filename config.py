@@ -62,7 +62,8 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, so a long answer never loses its token
 
-    # Uploads are not a feature; cap request bodies so an oversized post is refused early (413).
+    # Cap request bodies so an oversized post is refused early (413); forms that carry attachments may send
+    # ATTACHMENTS_PER_POST files of ATTACHMENT_MAX_BYTES (app/attachments/views.py).
     MAX_CONTENT_LENGTH = 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "en"
@@ -93,6 +94,15 @@ class Config:
             # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
             # app servers).
             "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
+            # Attachments: "local" keeps files in ATTACHMENT_DIR (a shared disk when there are several servers).
+            "ATTACHMENT_STORAGE": env.text("ATTACHMENT_STORAGE", "local"),
+            "ATTACHMENT_DIR": env.text("ATTACHMENT_DIR", str(instance / "attachments")),
+            "ATTACHMENT_MAX_BYTES": env.integer("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
+            "ATTACHMENTS_PER_POST": env.integer("ATTACHMENTS_PER_POST", 10),
+            "ATTACHMENT_DAILY_QUOTA": env.integer("ATTACHMENT_DAILY_QUOTA", 50),
+            "NEW_ACCOUNT_ATTACHMENT_DAILY_QUOTA": env.integer("NEW_ACCOUNT_ATTACHMENT_DAILY_QUOTA", 10),
+            "ATTACHMENT_MAX_SIDE": env.integer("ATTACHMENT_MAX_SIDE", 2560),
+            "ATTACHMENT_MAX_PIXELS": env.integer("ATTACHMENT_MAX_PIXELS", 40_000_000),
             "SQL_ECHO": env.flag("SQL_ECHO", False),
             "SESSION_COOKIE_SECURE": secure_cookies,
             "REMEMBER_COOKIE_SECURE": secure_cookies,

@@ -136,6 +136,7 @@ def register_privacy(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.accounts import oidc, passwords
     from app.accounts.views import load_user
+    from app.attachments import views as attachments
     from app.db import db
     from app.errors import keep_retry_after
     from app.extensions import babel, csrf, limiter, login_manager
@@ -155,6 +156,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     register_web(app)
+    # First of the before-request hooks (the CSRF check and the control-character check read the form): a form
+    # with files may be larger than MAX_CONTENT_LENGTH.
+    attachments.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -164,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.auth import register as register_api_tokens
     from app.api.pages import bp as api_tokens_bp
     from app.api.views import bp as api_bp
+    from app.attachments.views import bp as attachments_bp
     from app.escalation.views import bp as escalation_bp
     from app.forum.views import bp as forum_bp
     from app.insights.views import bp as insights_bp
@@ -191,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
     register_api_tokens(app)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(attachments_bp)
 
 
 def retry_lost_races(app: Flask) -> None:
@@ -211,6 +217,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Each domain's commands, from its cli.py."""
     from app.accounts import cli as accounts_cli
+    from app.attachments import cli as attachments_cli
     from app.demo import cli as demo_cli
     from app.escalation import cli as escalation_cli
     from app.notifications import cli as notifications_cli
@@ -230,6 +237,7 @@ def register_commands(app: Flask) -> None:
         ops_cli,
         webhooks_cli,
         privacy_cli,
+        attachments_cli,
     )
     for module in domains:
         for command in module.COMMANDS:

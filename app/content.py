@@ -12,7 +12,7 @@ from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
 # Bump when the rendering changes; stored posts with an older version can be re-rendered.
-RENDER_VERSION = 1
+RENDER_VERSION = 2  # 2: images only from this site's uploads, other image syntax becomes a link
 
 ALLOWED_TAGS = frozenset(
     {
@@ -57,14 +57,16 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 _CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
+# This site's uploads (app/attachments): the only images a post shows. A remote image would leak readers'
+# addresses to its host, and the Content-Security-Policy would block it anyway.
+UPLOAD_SRC = re.compile(r"^/attachments/\d{1,12}/[^/?#\s]+$")
 
 
 def _attribute_filter(tag: str, name: str, value: str) -> bool:
     if tag == "code" and name == "class":
         return bool(_CODE_CLASS.match(value))
     if tag == "img" and name == "src":
-        # Images only from this site: a remote image would leak readers' addresses.
-        return value.startswith("/") and not value.startswith("//")
+        return bool(UPLOAD_SRC.match(value))
     return name in ALLOWED_ATTRIBUTES.get(tag, ())
 
 
@@ -75,10 +77,22 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+def _image(renderer, tokens, idx, options, env) -> str:
+    """`![alt](src)`: an image when src is one of this site's uploads, else a link to it with the alt text."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    if UPLOAD_SRC.match(src):
+        return renderer.image(tokens, idx, options, env)
+    text = renderer.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{html.escape(src)}">{html.escape(text)}</a>'
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # Raw HTML in the source is shown as text, not passed through: users write Markdown.
-    return MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(["table", "strikethrough", "linkify"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True}).enable(["table", "strikethrough", "linkify"])
+    md.add_render_rule("image", _image)
+    return md
 
 
 @lru_cache(maxsize=1)

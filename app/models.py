@@ -6,6 +6,7 @@ from __future__ import annotations
 def import_all_models() -> None:
     import app.accounts.models
     import app.api.models
+    import app.attachments.models
     import app.escalation.models
     import app.forum.models
     import app.moderation.models

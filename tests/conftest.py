@@ -87,6 +87,7 @@ def make_app(tmp_path: Path, postgres_url: str | None, **overrides: object) -> F
         "ENV_NAME": "testing",
         "DATABASE_URL": url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         **overrides,
     }
     app = create_app(config)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.attachments import service as attachments
 from app.db import utcnow
 from app.escalation import service as escalation
 from app.notifications.models import Notification
@@ -66,6 +67,12 @@ ACCESS = {
     "forum.preview": ("member", False),
     "forum.edit_question": ("member", True),
     "forum.edit_answer": ("member", True),
+    "forum.roll_back": ("member", True),
+    "forum.keep_draft": ("member", False),
+    "forum.discard_draft": ("member", False),
+    "attachments.upload": ("member", False),
+    "attachments.serve": ("visitor", False),
+    "attachments.remove": ("moderator", False),
     "accounts.register": ("visitor", False),
     "accounts.login": ("visitor", False),
     "accounts.logout": ("member", False),
@@ -167,6 +174,7 @@ OVERRIDES = {
     "notifications.board_feed": {"slug": "laptops"},
     "notifications.tag_feed": {"tag": "battery"},
     "moderation.describe_tag": {"name": "battery"},
+    "attachments.serve": {"filename": "notes.txt"},
 }
 
 
@@ -182,11 +190,15 @@ def test_every_route_is_in_the_access_table(app):
 
 
 @pytest.fixture
-def world(session):
+def world(app, session):
     owner = make_user(session, "owner")
     board = make_board(session, "laptops")
     question = make_question(session, owner, board)
     answer = make_answer(session, owner, question)
+    rules = attachments.UploadRules.from_config(app.config)
+    storage = app.extensions["agora_attachments"]
+    log = attachments.upload(session, storage, owner, [("notes.txt", b"Battery log")], rules)
+    log[0].question_id = question.id
     escalator = make_user(session, "escalator", role="moderator")
     case = escalation.escalate(session, escalator, question.id, escalation.EscalationDraft(category="billing"))
     session.commit()
@@ -215,6 +227,8 @@ def world(session):
         "token": "not-a-valid-token",
         "board_id": board.id,
         "export_id": ready.id,
+        "attachment_id": log[0].id,
+        "number": 1,
     }
     return owner, values
 

@@ -69,9 +69,13 @@ def test_raw_html_is_shown_as_text_not_dropped() -> None:
     assert "&lt;kbd&gt;Fn&lt;/kbd&gt;" in html
 
 
-def test_remote_images_are_not_loaded() -> None:
-    assert "src=" not in content.render("![tracker](https://evil.example/pixel.png)")
-    assert 'src="/static/img/logo.svg"' in content.render("![logo](/static/img/logo.svg)")
+def test_only_this_sites_uploads_are_shown_as_images() -> None:
+    remote = content.render("![tracker](https://evil.example/pixel.png)")
+    assert "src=" not in remote and '<a href="https://evil.example/pixel.png"' in remote and ">tracker</a>" in remote
+    # Other addresses on this site are links too: an image must be an upload, which follows its post's visibility.
+    assert "src=" not in content.render("![logo](/static/img/logo.svg)")
+    assert 'src="/attachments/12/shot.png"' in content.render("![shot](/attachments/12/shot.png)")
+    assert "src=" not in content.render('![x](/attachments/12/../../logout "t")')
 
 
 def test_sanitize_is_the_allow_list() -> None:

@@ -153,7 +153,7 @@ def test_edit_own_question_keeps_history(client, session, board, member, login_a
     history = client.get(f"/questions/{question.id}/history").get_data(as_text=True)
     assert "Version 2" in history and "Version 1" in history
     assert "<del>Battery drains overnight</del>" in history
-    assert "+ Also: BIOS 1.08" in history
+    assert "<ins>Also: BIOS 1.08</ins>" in history  # words of the rendered text, not Markdown lines
     assert "sam" in history
 
 
@@ -175,7 +175,7 @@ def test_edit_answer_and_its_history(client, session, board, member, login_as):
     response = client.form_post(f"/answers/{answer.id}/edit", {"body": "Second version of the answer", "submit": "1"})
     assert response.status_code == 302
     history = client.get(f"/answers/{answer.id}/history").get_data(as_text=True)
-    assert "- First version of the answer" in history and "+ Second version of the answer" in history
+    assert "<del>First</del> <ins>Second</ins> <span>version of the answer</span>" in history
 
 
 def test_someone_elses_post_cannot_be_edited(client, session, board, member, login_as):

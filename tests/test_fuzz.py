@@ -18,6 +18,7 @@ from flask import got_request_exception
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from app.attachments import service as attachments
 from app.escalation import service as escalation
 from tests.factories import make_answer, make_board, make_question, make_user
 
@@ -88,10 +89,12 @@ def _joined(fields: list[tuple[str, str]]) -> str:
 
 
 @pytest.fixture
-def world(session):
+def world(app, session):
     owner = make_user(session, "owner")
     board = make_board(session, "laptops")
-    question = make_question(session, owner, board, tags=("battery",))
+    rules = attachments.UploadRules.from_config(app.config)
+    [log] = attachments.upload(session, app.extensions["agora_attachments"], owner, [("boot.log", b"boot")], rules)
+    question = make_question(session, owner, board, tags=("battery",), body=f"The log: {attachments.markdown_for(log)}")
     answer = make_answer(session, make_user(session, "helper"), question)
     moderator = make_user(session, "moderator", role="moderator")
     case = escalation.escalate(session, moderator, question.id, escalation.EscalationDraft(category="billing"))
@@ -119,6 +122,8 @@ def world(session):
         "action": "follow",
         "board_id": board.id,
         "direction": "up",
+        "attachment_id": log.id,
+        "number": 1,
     }
 
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 import pytest
 
+from app.attachments import service as attachments
 from app.escalation import service as escalation
 from app.reputation import service as reputation
 from tests.factories import make_answer, make_board, make_question, make_user
@@ -24,19 +25,29 @@ SKIP = ("/static/", "/logout")
 MAX_PAGES = 400
 
 
+def _attach(app, session, user, name: str, text: str):
+    """A text file uploaded by `user` (pending until a post or message links to it)."""
+    rules = attachments.UploadRules.from_config(app.config)
+    [stored] = attachments.upload(session, app.extensions["agora_attachments"], user, [(name, text.encode())], rules)
+    session.commit()
+    return stored
+
+
 @pytest.fixture
-def secrets_planted(session):
+def secrets_planted(app, session):
     board = make_board(session, "billing-accounts", "Billing & Accounts")
     customer, other = make_user(session, "customer"), make_user(session, "other")
     moderator, staff = make_user(session, "mod", role="moderator"), make_user(session, "nina", role="staff")
     public = make_question(session, other, board, title="A public question about invoices")
     make_answer(session, customer, public, body="A public answer by the customer.")
+    # Each secret also sits in an attached file, whose address is a link on the pages that may show it.
+    question_file = _attach(app, session, customer, "statement.txt", f"Statement {QUESTION_CANARY}")
     secret = make_question(
         session,
         customer,
         board,
         title=f"My account {QUESTION_CANARY} was charged twice",
-        body=f"Details: {QUESTION_CANARY} and more details here.",
+        body=f"Details: {QUESTION_CANARY} and more details here. {attachments.markdown_for(question_file)}",
         tags=("billing",),
     )
     answer = make_answer(session, other, secret, body=f"Answer on the secret thread {QUESTION_CANARY}.")
@@ -47,8 +58,18 @@ def secrets_planted(session):
         secret.id,
         escalation.EscalationDraft("billing", "high", "Staff took this private.", withdraw=True),
     )
-    escalation.post_message(session, staff, case.id, f"Your refund reference is {MESSAGE_CANARY}.")
-    escalation.post_message(session, staff, case.id, f"Internal: customer flagged before {NOTE_CANARY}.", internal=True)
+    message_file = _attach(app, session, staff, "refund.log", f"refund {MESSAGE_CANARY}")
+    note_file = _attach(app, session, staff, "note.log", f"note {NOTE_CANARY}")
+    escalation.post_message(
+        session, staff, case.id, f"Your refund reference is {MESSAGE_CANARY}. {attachments.markdown_for(message_file)}"
+    )
+    escalation.post_message(
+        session,
+        staff,
+        case.id,
+        f"Internal: customer flagged before {NOTE_CANARY}. {attachments.markdown_for(note_file)}",
+        internal=True,
+    )
     escalation.post_message(session, customer, case.id, "Thank you!")
     session.commit()
     return {
@@ -58,6 +79,7 @@ def secrets_planted(session):
         "case": case,
         "secret": secret,
         "answer": answer,
+        "files": [attachments.url_of(f) for f in (question_file, message_file, note_file)],
     }
 
 
@@ -93,6 +115,8 @@ def _seed_urls(planted) -> list[str]:
         f"/nowhere/{QUESTION_CANARY}",
         f"/questions/{secret.id}/flag",
         f"/answers/{answer.id}/flag",
+        *planted["files"],
+        *(url.rsplit("/", 1)[0] + "/thumbnail" for url in planted["files"]),
     ]
 
 
@@ -123,7 +147,9 @@ def _without_echo(url: str, body: str) -> str:
     for echo in {url, unquote(url), quote(url, safe="/"), html.escape(url), html.escape(unquote(url))}:
         body = body.replace(echo, "")
     for _name, value in parse_qsl(urlsplit(url).query):
-        body = body.replace(value, "").replace(quote(value, safe=""), "")
+        # As a link keeps it (a "Join" link's `next`): its "/" and "?" as they were, the rest percent-encoded.
+        for form in (value, quote(value, safe=""), quote(value, safe="/?")):
+            body = body.replace(form, "")
     return body
 
 
@@ -152,6 +178,8 @@ def test_the_customer_never_sees_the_internal_note(client, login_as, secrets_pla
     # ... while their own conversation and question are there for them (the test can fail).
     case_page = pages[f"/cases/{secrets_planted['case'].id}"]
     assert MESSAGE_CANARY in case_page and QUESTION_CANARY in case_page
+    question_file, message_file, _note_file = secrets_planted["files"]
+    assert QUESTION_CANARY in pages[question_file] and MESSAGE_CANARY in pages[message_file]
 
 
 def test_a_volunteer_moderator_sees_the_case_but_not_its_conversation(client, login_as, secrets_planted):
@@ -170,6 +198,8 @@ def test_moderators_who_are_employees_read_the_conversation(app, client, login_a
     pages = crawl(client, _seed_urls(secrets_planted))
     case_page = pages[f"/cases/{secrets_planted['case'].id}"]
     assert MESSAGE_CANARY in case_page and NOTE_CANARY in case_page
+    assert NOTE_CANARY in pages[secrets_planted["files"][2]]  # the note's file, for those who read notes
     # ... and still nowhere else: not in public pages, search, feeds or profiles.
-    elsewhere = {url: body for url, body in pages.items() if not url.startswith("/cases/")}
+    case_files = set(secrets_planted["files"][1:])
+    elsewhere = {url: body for url, body in pages.items() if not url.startswith("/cases/") and url not in case_files}
     assert _leaks(elsewhere, (MESSAGE_CANARY, NOTE_CANARY)) == {}

@@ -163,6 +163,7 @@ def _accept(user: Any, question: Any) -> bool:
 RULES: dict[str, Any] = {
     # An archived board takes no new questions; without a board, "may this member ask at all?"
     "ask": lambda user, board: is_active_member(user) and (board is None or not board.is_archived),
+    "upload": lambda user, obj: is_active_member(user),
     "answer": _answer,
     "edit_question": _edit_question,
     "edit_answer": _edit_answer,

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.escalation import labels, rules
 from app.escalation.service.cases import NOTE_MAX
 from app.escalation.service.conversation import MESSAGE_MAX
+from app.forum.forms import files_field
 from app.web.forms import AgoraForm
 
 
@@ -48,6 +49,7 @@ class MessageForm(AgoraForm):
     body = TextAreaField(
         _l("Your message"), validators=[DataRequired(_l("Write your message first.")), Length(max=MESSAGE_MAX)]
     )
+    files = files_field()
 
 
 class NoteForm(AgoraForm):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.attachments.views import store_uploads
 from app.auth.access import access
 from app.auth.visibility import access_post
 from app.db import db
@@ -96,7 +97,13 @@ def case(case_id: int):
 def reply(case_id: int):
     case = service.access_case(db.session(), current_user, case_id)
     form = MessageForm()
-    if submitted(form, lambda: service.post_message(db.session(), current_user, case_id, form.body.data)):
+
+    def post():
+        form.body.data = store_uploads(form.body.data)
+        limit = current_app.config["ATTACHMENTS_PER_POST"]
+        return service.post_message(db.session(), current_user, case_id, form.body.data, max_attachments=limit)
+
+    if submitted(form, post):
         return redirect(url_for(".case", case_id=case_id, _anchor="conversation-end"))
     return _render_case(case, message_form=form)
 

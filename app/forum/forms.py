@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.accounts.forms import LANGUAGE_CHOICES
-from app.forum.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN
+from app.forum.models import BODY_MAX, BODY_MIN, SUMMARY_MAX, TITLE_MAX, TITLE_MIN
 from app.web.forms import AgoraForm
+
+ACCEPT = ".png,.jpg,.jpeg,.webp,.gif,.txt,.log,image/png,image/jpeg,image/webp,image/gif,text/plain"
+
+
+def files_field() -> MultipleFileField:
+    """Screenshots and logs, sent with the form (the editor's script uploads them as soon as they are chosen)."""
+    return MultipleFileField(
+        _l("Attach screenshots or logs"),
+        description=_l(
+            "PNG, JPEG, WebP or GIF images and .txt or .log files. Photos lose their location and camera data."
+        ),
+        render_kw={"accept": ACCEPT, "data-attach": "1"},
+    )
+
+
+def summary_field() -> StringField:
+    return StringField(
+        _l("Edit summary"),
+        validators=[Optional(), Length(max=SUMMARY_MAX)],
+        description=_l("Optional: what you changed, e.g. “added the BIOS version”. It shows in the history."),
+    )
 
 
 class QuestionForm(AgoraForm):
@@ -23,6 +44,7 @@ class QuestionForm(AgoraForm):
         validators=[DataRequired(_l("Describe your problem.")), Length(BODY_MIN, BODY_MAX)],
         description=_l("Markdown works: **bold**, `code`, lists, links. Never post passwords or card numbers."),
     )
+    files = files_field()
     tags = StringField(
         _l("Tags"),
         validators=[Optional(), Length(max=200)],
@@ -51,6 +73,7 @@ class AnswerForm(AgoraForm):
         validators=[DataRequired(_l("Write your answer first.")), Length(BODY_MIN, BODY_MAX)],
         description=_l("Markdown works. Be specific: what to check, what to change, what it fixed for you."),
     )
+    files = files_field()
     language = SelectField(
         _l("Language of the answer"),
         choices=LANGUAGE_CHOICES,
@@ -59,6 +82,28 @@ class AnswerForm(AgoraForm):
     )
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Post your answer"))
+
+
+class EditQuestionForm(QuestionForm):
+    summary = summary_field()
+
+
+class EditAnswerForm(AnswerForm):
+    summary = summary_field()
+
+
+class DraftForm(AgoraForm):
+    """What the editor's script sends every few seconds (and the Discard button): cut to size by the service."""
+
+    question_id = StringField(validators=[Optional(), Length(max=12)])
+    board = StringField(validators=[Optional(), Length(max=200)])
+    title = StringField(validators=[Optional(), Length(max=1000)])
+    body = TextAreaField(validators=[Optional(), Length(max=BODY_MAX)])
+    tags = StringField(validators=[Optional(), Length(max=1000)])
+
+
+class RollbackForm(AgoraForm):
+    """Only the CSRF token: the version to restore is in the address."""
 
 
 class PreviewForm(AgoraForm):

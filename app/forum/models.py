@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,6 +26,7 @@ TITLE_MIN, TITLE_MAX = 10, 150
 BODY_MIN, BODY_MAX = 10, 20_000
 TAG_MIN, TAG_MAX = 2, 30
 TAGS_MAX = 5
+SUMMARY_MAX = 200
 LANGUAGE_MAX = 8  # a language code such as "el" or "pt-BR": the post's lang attribute (WCAG 3.1.2)
 
 # A question's tags. The question's board and last activity are copied here (app/forum/activity.py keeps
@@ -173,5 +175,27 @@ class Revision(Base):
     tags: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body_source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the editor said they changed ("fixed the driver version"); a rollback names the version it restored.
+    summary: Mapped[str | None] = mapped_column(String(SUMMARY_MAX), nullable=True)
+    # A rollback: the version whose text this one restored.
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     editor: Mapped[User] = relationship(lazy="raise")
+
+
+class PostDraft(Base):
+    """What a member is writing on the ask form or an answer form, kept while they type so that leaving the
+    page loses nothing. One per member and form (`slot`: "ask", or "answer-<question id>")."""
+
+    __tablename__ = "post_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "slot", name="uq_post_drafts_user_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    slot: Mapped[str] = mapped_column(String(40))
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), nullable=True)
+    board_slug: Mapped[str] = mapped_column(String(60), default="")
+    title: Mapped[str] = mapped_column(String(TITLE_MAX), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

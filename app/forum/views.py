@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from app import content
+from app.attachments.views import store_uploads
 from app.auth.access import access
 from app.auth.permissions import require
 from app.auth.visibility import Withdrawn
@@ -22,11 +24,22 @@ from app.escalation import service as escalation
 from app.escalation.workflow import ACTIVE_STATES
 from app.extensions import limit_for, limiter, user_or_address
 from app.forum import service, view_counts
-from app.forum.forms import AnswerForm, PreviewForm, QuestionForm, TagDescriptionForm
+from app.forum.forms import (
+    AnswerForm,
+    DraftForm,
+    EditAnswerForm,
+    EditQuestionForm,
+    PreviewForm,
+    QuestionForm,
+    RollbackForm,
+    TagDescriptionForm,
+)
 from app.forum.models import Answer, Board, Question
+from app.ids import parse_id
 from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.web import form_status, submitted
+from app.web.forms import submitted_action
 
 bp = Blueprint("forum", __name__)
 Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
@@ -55,14 +68,37 @@ def _board_choices(form: QuestionForm, current: Board | None = None) -> None:
     form.board.choices = [SelectChoice(b.slug, b.name) for b in boards]
 
 
+def _max_attachments() -> int:
+    return current_app.config["ATTACHMENTS_PER_POST"]
+
+
+def _take_files(form: QuestionForm | AnswerForm) -> None:
+    """Files sent with the form (no script): stored now, and linked from the text, which keeps them from here on
+    (through Preview, a confirmation step or a refused form)."""
+    form.body.data = store_uploads(form.body.data)
+
+
 def _question_draft(form: QuestionForm) -> service.QuestionDraft:
     """The asked or edited question, parsed from its form (tags normalised; ValidationFailed if bad)."""
+    _take_files(form)
     return service.QuestionDraft(
         board_slug=form.board.data,
         title=form.title.data,
         body=form.body.data,
         tags=service.parse_tags(form.tags.data or ""),
         language=form.language.data or None,
+        summary=(getattr(form, "summary", None) and form.summary.data) or "",
+        max_attachments=_max_attachments(),
+    )
+
+
+def _answer_draft(form: AnswerForm) -> service.AnswerDraft:
+    _take_files(form)
+    return service.AnswerDraft(
+        form.body.data,
+        language=form.language.data or None,
+        summary=(getattr(form, "summary", None) and form.summary.data) or "",
+        max_attachments=_max_attachments(),
     )
 
 
@@ -119,9 +155,11 @@ def _ask_outcome(form: QuestionForm) -> Outcome:
     publicly anyway" (or "Post your question") then posts."""
     session, draft = db.session(), _question_draft(form)
     if form.preview.data:
+        _keep_draft(None, service.DraftText(draft.body, draft.title, form.tags.data or "", draft.board_slug))
         return Outcome(preview=_preview_html(draft.body))
     if request.form.get("ask_private"):
         case = escalation.ask_privately(session, current_user, draft, request.form.get("private_category", "billing"))
+        service.discard_draft(session, current_user, None)
         notice = _("Your question went to our staff privately. You'll hear from them here.")
         return Outcome(redirect_to=url_for("escalation.case", case_id=case.id), notice=notice)
     if not form.public_confirmed.data:
@@ -165,6 +203,25 @@ def _similar_questions(title: str) -> list:
     except Exception:
         current_app.logger.exception("similar-questions lookup failed")
         return []
+
+
+# The forms with a draft, remembered in the member's session so the question page asks the database for an
+# answer draft only when there is one (the page keeps its fixed number of queries).
+DRAFTS_KEY = "drafts"
+
+
+def _remember_draft(question_id: int | None, kept: bool) -> None:
+    slots = [slot for slot in browser_session.get(DRAFTS_KEY, []) if slot != service.slot_for(question_id)]
+    browser_session[DRAFTS_KEY] = ([service.slot_for(question_id)] if kept else []) + slots[:19]
+
+
+def _may_have_draft(question_id: int | None) -> bool:
+    return current_user.is_authenticated and service.slot_for(question_id) in browser_session.get(DRAFTS_KEY, [])
+
+
+def _keep_draft(question_id: int | None, text: service.DraftText) -> None:
+    kept = service.keep_draft(db.session(), current_user, question_id, text)
+    _remember_draft(question_id, kept is not None)
 
 
 @bp.get("/")
@@ -237,8 +294,11 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
     answer_order = request.args.get("answers", "votes")
     answers = service.answers_for(session, question, current_user, order=answer_order)
     form = answer_form or AnswerForm()
+    kept = None
     if answer_form is None and current_user.is_authenticated:
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
+        kept = service.draft_for(session, current_user, question.id) if _may_have_draft(question.id) else None
+        form.body.data = kept.body if kept is not None else form.body.data
     previewing = answer_form is not None and form.preview.data and form.body.data
     if answer_form is None and getattr(current_user, "id", None) != question.author_id:
         _count_view(question.id)
@@ -252,6 +312,7 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         following=notifications.is_following(session, current_user, question_id=question.id),
         open_case=case if case is not None and case.status in ACTIVE_STATES else None,
         answer_order=answer_order,
+        kept=kept,
     ), status
 
 
@@ -276,12 +337,18 @@ def ask():
     require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
     _board_choices(form)
+    kept = None
     if request.method == "GET":
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language
         if request.args.get("board"):
             form.board.data = request.args["board"]
+        kept = service.draft_for(db.session(), current_user, None)
+        if kept is not None:
+            form.title.data, form.body.data, form.tags.data = kept.title, kept.body, kept.tags
+            form.board.data = kept.board_slug or form.board.data
     outcome = submitted(form, lambda: _ask_outcome(form)) or NOT_YET
     if outcome.redirect_to:
+        _remember_draft(None, False)
         if outcome.notice:
             flash(outcome.notice, "success")
         return redirect(outcome.redirect_to)
@@ -292,6 +359,7 @@ def ask():
         keywords=outcome.keywords,
         similar=outcome.similar,
         confirming=outcome.confirming,
+        kept=kept,
     ), outcome.status
 
 
@@ -310,13 +378,15 @@ def answer(question_id: int):
     form = AnswerForm()
 
     def post() -> Answer | None:  # Preview validates too, so its errors show, but posts nothing
+        draft = _answer_draft(form)
         if form.preview.data:
+            _keep_draft(question_id, service.DraftText(draft.body))
             return None
-        draft = service.AnswerDraft(form.body.data, language=form.language.data or None)
         return service.post_answer(db.session(), current_user, question_id, draft)
 
     posted = submitted(form, post)
     if posted is not None:
+        _remember_draft(question_id, False)
         return redirect(_answer_url(posted))
     status = 200 if form.preview.data and not form.errors else 422
     return question(question_id, answer_form=form, status=status)
@@ -339,7 +409,7 @@ def _question_fields(question: Question) -> dict:
 def edit_question(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id, for_action="edit_question")
-    form = QuestionForm(data=_question_fields(question) if request.method == "GET" else None)
+    form = EditQuestionForm(data=_question_fields(question) if request.method == "GET" else None)
     _board_choices(form, question.board)
     return _edit_round(
         form,
@@ -355,12 +425,12 @@ def edit_question(question_id: int):
 def edit_answer(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id, for_action="edit_answer")
-    form = AnswerForm(
+    form = EditAnswerForm(
         data={"body": answer.body_source, "language": answer.language} if request.method == "GET" else None
     )
     return _edit_round(
         form,
-        lambda: service.AnswerDraft(form.body.data, language=form.language.data or None),
+        lambda: _answer_draft(form),
         lambda draft: _answer_url(service.edit_answer(session, current_user, answer_id, draft)),
         "forum/edit_answer.html",
         answer=answer,
@@ -380,7 +450,9 @@ def question_history(question_id: int):
     session = db.session()
     question = service.access_question(session, current_user, question_id)
     changes = service.history(service.revisions_of(session, question=question))
-    return render_template("forum/history.html", question=question, answer=None, changes=changes)
+    return render_template(
+        "forum/history.html", question=question, answer=None, changes=changes, rollback_form=RollbackForm()
+    )
 
 
 @bp.get("/answers/<id:answer_id>/history")
@@ -389,7 +461,67 @@ def answer_history(answer_id: int):
     session = db.session()
     answer = service.access_answer(session, current_user, answer_id)
     changes = service.history(service.revisions_of(session, answer=answer))
-    return render_template("forum/history.html", question=answer.question, answer=answer, changes=changes)
+    return render_template(
+        "forum/history.html", question=answer.question, answer=answer, changes=changes, rollback_form=RollbackForm()
+    )
+
+
+@bp.post("/questions/<id:question_id>/history/<int:number>/restore", defaults={"kind": "question"})
+@bp.post("/answers/<id:answer_id>/history/<int:number>/restore", defaults={"kind": "answer"})
+@access("member", owner=True)
+def roll_back(kind: str, number: int, question_id: int | None = None, answer_id: int | None = None):
+    """Make an earlier version current again (the author or a moderator), then show the history with it on top."""
+    post_id = question_id if kind == "question" else answer_id
+    assert post_id is not None
+    submitted_action(
+        RollbackForm(),
+        lambda: service.roll_back(db.session(), current_user, kind, post_id, number),
+        _("Version %(n)d is the current text again.", n=number),
+    )
+    if kind == "question":
+        return redirect(url_for("forum.question_history", question_id=post_id))
+    return redirect(url_for("forum.answer_history", answer_id=post_id))
+
+
+def _draft_question_id(form: DraftForm) -> int | None:
+    """The question an answer draft belongs to (None: the ask form's draft); 404 for what is not an id."""
+    if not form.question_id.data:
+        return None
+    question_id = parse_id(form.question_id.data)
+    if question_id is None:
+        abort(404)
+    return question_id
+
+
+@bp.post("/drafts")
+@access("member")
+@limiter.limit("30 per minute", key_func=user_or_address)
+def keep_draft():
+    """The editors' script saves what is being written every few seconds."""
+    form = DraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    question_id = _draft_question_id(form)
+    text = service.DraftText(form.body.data or "", form.title.data or "", form.tags.data or "", form.board.data or "")
+    _keep_draft(question_id, text)
+    db.commit()
+    return jsonify(saved=True)
+
+
+@bp.post("/drafts/discard")
+@access("member")
+def discard_draft():
+    form = DraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    question_id = _draft_question_id(form)
+    service.discard_draft(db.session(), current_user, question_id)
+    db.commit()
+    _remember_draft(question_id, False)
+    flash(_("Your draft was discarded."), "success")
+    if question_id is None:
+        return redirect(url_for("forum.ask"))
+    return redirect(url_for("forum.question", question_id=question_id, _anchor="your-answer"))
 
 
 @bp.post("/preview")

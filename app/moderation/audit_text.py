@@ -30,6 +30,11 @@ SENTENCES: dict[str, str | dict[str, str]] = {
         "question": N_("%(actor)s restored a question by %(author)s."),
         "answer": N_("%(actor)s restored an answer by %(author)s."),
     },
+    "post_rolled_back": {
+        "question": N_("%(actor)s rolled back a question by %(author)s to an earlier version."),
+        "answer": N_("%(actor)s rolled back an answer by %(author)s to an earlier version."),
+    },
+    "attachment_removed": N_("%(actor)s removed attached file #%(id)s."),
     "thread_locked": N_("%(actor)s locked question #%(id)s."),
     "thread_unlocked": N_("%(actor)s unlocked question #%(id)s."),
     "thread_pinned": N_("%(actor)s pinned question #%(id)s."),

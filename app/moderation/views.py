@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.accounts import service as accounts
+from app.attachments import service as attachments
 from app.auth.access import access
 from app.auth.permissions import can
 from app.auth.visibility import access_post
@@ -155,7 +156,8 @@ def _render_tools(question, **forms):
     forms.setdefault("hide_form", HideForm())
     forms.setdefault("reason_form", ReasonForm())
     forms.setdefault("merge_form", MergeForm(prefix="merge"))
-    return render_template("moderation/thread.html", question=question, **forms), form_status()
+    files = attachments.attachments_of_thread(db.session(), question)
+    return render_template("moderation/thread.html", question=question, attachments=files, **forms), form_status()
 
 
 @bp.get("/mod/questions/<id:question_id>")

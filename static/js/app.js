@@ -175,6 +175,113 @@
     });
   }
 
+  // Keep a draft on the server while a member writes (every few seconds, when something changed), so leaving
+  // the page loses nothing; posting deletes it. Without JS, Preview keeps the draft.
+  function setUpDraft(form) {
+    var url = form.getAttribute("data-draft-url");
+    var notice = form.previousElementSibling;
+    var status = notice && notice.querySelector ? notice.querySelector("[data-draft-status]") : null;
+    var names = ["title", "body", "tags", "board"];
+    function value(name) {
+      var field = form.elements[name];
+      return field && typeof field.value === "string" ? field.value : "";
+    }
+    function snapshot() { return names.map(value).join("\u0000"); }
+    var last = snapshot();
+    var sending = false;
+    var stopped = false;
+    function save() {
+      var now = snapshot();
+      if (stopped || sending || now === last) return;
+      sending = true;
+      var data = new FormData();
+      names.forEach(function (name) { data.append(name, value(name)); });
+      data.append("question_id", form.getAttribute("data-draft-question") || "");
+      data.append("csrf_token", csrfToken(form));
+      fetch(url, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
+      })
+        .then(function (response) {
+          if (!response.ok) return;
+          last = now;
+          if (status) status.textContent = status.getAttribute("data-saved-label") || "";
+        })
+        .catch(function () { /* the next round tries again */ })
+        .then(function () { sending = false; });
+    }
+    form.addEventListener("submit", function () { stopped = true; });
+    setInterval(save, 3000);
+  }
+
+  // Attach screenshots and logs: the file input uploads as soon as files are chosen, and so do files dropped
+  // on or pasted into the text; the server answers with the Markdown that shows each, inserted at the cursor.
+  // Without JS (or if this fails) the files go with the form.
+  function setUpAttachments(form) {
+    var url = form.getAttribute("data-upload-url");
+    var input = form.querySelector("input[type=file][data-attach]");
+    var textarea = form.querySelector("textarea[name=body]");
+    if (!url || !input || !textarea) return;
+    var problem = document.createElement("p");
+    problem.className = "error";
+    problem.setAttribute("role", "alert");
+    problem.hidden = true;
+    input.parentNode.appendChild(problem);
+
+    function insert(text) {
+      var start = textarea.selectionStart || textarea.value.length;
+      var end = textarea.selectionEnd || start;
+      var before = textarea.value.slice(0, start);
+      // A paragraph of its own, so the image stands under the sentence that introduces it.
+      var gap = !before || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+      textarea.value = before + gap + text + "\n\n" + textarea.value.slice(end);
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    function send(files) {
+      if (!files || !files.length) return;
+      var data = new FormData();
+      for (var i = 0; i < files.length; i++) data.append("files", files[i], files[i].name || "pasted.png");
+      data.append("csrf_token", csrfToken(form));
+      fetch(url, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" }
+      })
+        .then(function (response) {
+          return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+        })
+        .then(function (answer) {
+          if (!answer.ok) {
+            problem.textContent = answer.json.error || "";
+            problem.hidden = false;
+            return;
+          }
+          problem.hidden = true;
+          answer.json.attachments.forEach(function (file) { insert(file.markdown); });
+          input.value = "";
+        })
+        .catch(function () { /* the files still go with the form */ });
+    }
+    input.addEventListener("change", function () { send(input.files); });
+    textarea.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) {
+        event.preventDefault();
+      }
+    });
+    textarea.addEventListener("drop", function (event) {
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        event.preventDefault();
+        send(event.dataTransfer.files);
+      }
+    });
+    textarea.addEventListener("paste", function (event) {
+      var pasted = event.clipboardData && event.clipboardData.files;
+      if (pasted && pasted.length) {
+        event.preventDefault();
+        send(pasted);
+      }
+    });
+  }
+
   // A refused form: move focus to its error summary, so a screen reader reads what went wrong first and the
   // summary's links lead to each field (without JS, the page simply starts at the top, with no autofocus).
   function focusErrorSummary() {
@@ -218,6 +325,8 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpPrivateHelpCheck);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-kudo]"), setUpKudo);
     Array.prototype.forEach.call(document.querySelectorAll("[data-preview-for]"), setUpPreview);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft-url]"), setUpDraft);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-upload-url]"), setUpAttachments);
     Array.prototype.forEach.call(document.querySelectorAll("form.stack-form, .answer-form form"), guardDoubleSubmit);
   });
 })();

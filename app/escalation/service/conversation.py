@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app import content
 from app.accounts.models import User
+from app.attachments import service as attachments
 from app.auth.permissions import can, is_staff, require
 from app.db import utcnow
 from app.errors import InvalidTransition, ValidationFailed
@@ -41,7 +42,9 @@ def messages_for(session: Session, user: User, case: Case) -> list[CaseMessage]:
     return list(session.scalars(query.order_by(CaseMessage.id)))
 
 
-def add_message(session: Session, author: User, case: Case, body: str, internal: bool) -> CaseMessage:
+def add_message(
+    session: Session, author: User, case: Case, body: str, internal: bool, max_attachments: int = 10
+) -> CaseMessage:
     """Store a checked message and audit it; the callers decide who may write and what it moves."""
     message = CaseMessage(
         case_id=case.id,
@@ -54,6 +57,7 @@ def add_message(session: Session, author: User, case: Case, body: str, internal:
     )
     session.add(message)
     session.flush()
+    attachments.hold(session, author, body, max_attachments, message=message)
     case.updated_at = message.created_at
     audit(
         session,
@@ -67,7 +71,9 @@ def add_message(session: Session, author: User, case: Case, body: str, internal:
     return message
 
 
-def post_message(session: Session, author: User, case_id: int, body: str, internal: bool = False) -> CaseMessage:
+def post_message(
+    session: Session, author: User, case_id: int, body: str, internal: bool = False, max_attachments: int = 10
+) -> CaseMessage:
     case = access_case(session, author, case_id)
     body = check_message(body)
     if internal:
@@ -77,8 +83,8 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
         raise InvalidTransition(_("This case is closed. Ask a new question if you need more help."))
     require(author, "reply_to_case", case, _("Only the customer and our staff write in this conversation."))
     if is_staff(author):
-        return _staff_reply(session, author, case, body)
-    message = add_message(session, author, case, body, internal=False)
+        return _staff_reply(session, author, case, body, max_attachments)
+    message = add_message(session, author, case, body, internal=False, max_attachments=max_attachments)
     webhooks.emit(
         session,
         "case.message",
@@ -100,9 +106,9 @@ def post_message(session: Session, author: User, case_id: int, body: str, intern
     return message
 
 
-def _staff_reply(session: Session, staff: User, case: Case, body: str) -> CaseMessage:
+def _staff_reply(session: Session, staff: User, case: Case, body: str, max_attachments: int = 10) -> CaseMessage:
     """The first staff reply stops the first-response clock and starts the resolution clock."""
-    message = add_message(session, staff, case, body, internal=False)
+    message = add_message(session, staff, case, body, internal=False, max_attachments=max_attachments)
     if case.first_staff_response_at is None:
         case.first_staff_response_at = message.created_at
         case.due_at = case.opened_at + rules.resolution_target(case.category, case.priority)

@@ -7,7 +7,8 @@ from app.forum.service.drafts import (
     private_help_keywords,
     screened_text,
 )
-from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer
+from app.forum.service.keeping import DraftText, discard_draft, draft_for, keep_draft, slot_for
+from app.forum.service.posting import ask_question, edit_answer, edit_question, post_answer, roll_back
 from app.forum.service.reading import (
     Activity,
     Cursor,
@@ -28,6 +29,7 @@ __all__ = [
     "Activity",
     "AnswerDraft",
     "Cursor",
+    "DraftText",
     "QuestionDraft",
     "QuestionPage",
     "RevisionChange",
@@ -35,11 +37,14 @@ __all__ = [
     "access_question",
     "answers_for",
     "ask_question",
+    "discard_draft",
+    "draft_for",
     "edit_answer",
     "edit_question",
     "get_board",
     "get_tag",
     "history",
+    "keep_draft",
     "list_boards",
     "list_questions",
     "parse_tags",
@@ -48,6 +53,8 @@ __all__ = [
     "private_help_keywords",
     "recent_activity",
     "revisions_of",
+    "roll_back",
     "screened_text",
+    "slot_for",
     "tags_with_counts",
 ]

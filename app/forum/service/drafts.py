@@ -11,7 +11,7 @@ from app import content
 from app.accounts.models import User
 from app.accounts.service import LOCALES
 from app.errors import ValidationFailed
-from app.forum.models import BODY_MAX, BODY_MIN, TAG_MAX, TAG_MIN, TAGS_MAX, TITLE_MAX, TITLE_MIN
+from app.forum.models import BODY_MAX, BODY_MIN, SUMMARY_MAX, TAG_MAX, TAG_MIN, TAGS_MAX, TITLE_MAX, TITLE_MIN
 from app.moderation import screening
 
 
@@ -58,6 +58,11 @@ def _check_body(body: str) -> None:
         raise ValidationFailed(_("Keep it under %(max)d characters.", max=BODY_MAX), "body")
 
 
+def _check_summary(summary: str) -> None:
+    if len(summary.strip()) > SUMMARY_MAX:
+        raise ValidationFailed(_("Keep the summary under %(max)d characters.", max=SUMMARY_MAX), "summary")
+
+
 @dataclass(frozen=True)
 class QuestionDraft:
     board_slug: str
@@ -65,8 +70,11 @@ class QuestionDraft:
     body: str
     tags: tuple[str, ...] = ()
     language: str | None = None  # None: the author's interface language (or, for an edit, the post's own)
+    summary: str = ""  # an edit's "what I changed"
+    max_attachments: int = 10  # ATTACHMENTS_PER_POST
 
     def validate(self) -> None:
+        _check_summary(self.summary)
         title = self.title.strip()
         if not (TITLE_MIN <= len(title) <= TITLE_MAX):
             raise ValidationFailed(
@@ -81,8 +89,11 @@ class QuestionDraft:
 class AnswerDraft:
     body: str
     language: str | None = None
+    summary: str = ""
+    max_attachments: int = 10
 
     def validate(self) -> None:
+        _check_summary(self.summary)
         _check_body(self.body)
 
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import content
 from app.accounts.models import User
+from app.attachments import service as attachments
 from app.auth.permissions import is_staff, require
-from app.auth.visibility import can_see
+from app.auth.visibility import access_post, can_see
 from app.db import utcnow
-from app.errors import ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.forum import activity
-from app.forum.models import Answer, Board, Question, Tag
+from app.forum.models import Answer, Board, Question, Revision, Tag
 from app.forum.service.drafts import AnswerDraft, QuestionDraft, post_language, screen
+from app.forum.service.keeping import discard_draft
 from app.forum.service.reading import access_answer, access_question, get_board
 from app.forum.service.revisions import record_revision
+from app.moderation.service.auditing import audit
 from app.notifications import service as notifications
 from app.reputation import service as reputation
 
@@ -72,6 +75,8 @@ def ask_question(session: Session, author: User, draft: QuestionDraft) -> Questi
     tags = _tags_named(session, draft.tags)
     activity.set_tags(session, question, tags)
     record_revision(session, author, question, checked, now, tags=draft.tags, first=True)
+    attachments.hold(session, author, question.body_source, draft.max_attachments, question=question)
+    discard_draft(session, author, None)
     _tell_about_question(session, author, board, question, tags)
     return question
 
@@ -102,11 +107,15 @@ def post_answer(session: Session, author: User, question_id: int, draft: AnswerD
     session.refresh(question, ["answer_count"])
     reputation.answer_posted(session, answer, question)
     record_revision(session, author, answer, checked, now, first=True)
+    attachments.hold(session, author, answer.body_source, draft.max_attachments, answer=answer)
+    discard_draft(session, author, question.id)
     _tell_about_answer(session, author, question, answer)
     return answer
 
 
-def edit_question(session: Session, editor: User, question_id: int, draft: QuestionDraft) -> Question:
+def edit_question(
+    session: Session, editor: User, question_id: int, draft: QuestionDraft, restored_from: int | None = None
+) -> Question:
     draft.validate()
     question = access_question(session, editor, question_id, for_action="edit_question")
     board = get_board(session, draft.board_slug)
@@ -135,11 +144,16 @@ def edit_question(session: Session, editor: User, question_id: int, draft: Quest
         activity.set_tags(session, question, _tags_named(session, draft.tags))
     if editor.id == question.author_id:
         question.asker_active_at = now
-    record_revision(session, editor, question, checked, now, tags=draft.tags)
+    record_revision(
+        session, editor, question, checked, now, tags=draft.tags, summary=draft.summary, restored_from=restored_from
+    )
+    attachments.hold(session, editor, question.body_source, draft.max_attachments, question=question)
     return question
 
 
-def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDraft) -> Answer:
+def edit_answer(
+    session: Session, editor: User, answer_id: int, draft: AnswerDraft, restored_from: int | None = None
+) -> Answer:
     draft.validate()
     answer = access_answer(session, editor, answer_id, for_action="edit_answer")
     language = post_language(draft.language, editor, current=answer.language)
@@ -150,8 +164,44 @@ def edit_answer(session: Session, editor: User, answer_id: int, draft: AnswerDra
     answer.language = language
     _set_body(answer, checked.body)
     answer.edited_at = now
-    record_revision(session, editor, answer, checked, now)
+    record_revision(session, editor, answer, checked, now, summary=draft.summary, restored_from=restored_from)
+    attachments.hold(session, editor, answer.body_source, draft.max_attachments, answer=answer)
     return answer
+
+
+def roll_back(session: Session, editor: User, kind: str, post_id: int, number: int) -> Question | Answer:
+    """Make version `number` of a post its current text again, as a new version (history is never rewritten).
+    The author or a moderator may; a moderator's rollback of someone else's post goes in the audit log."""
+    action = "edit_question" if kind == "question" else "edit_answer"
+    post = access_post(session, editor, kind, post_id, action)
+    column = Revision.question_id if kind == "question" else Revision.answer_id
+    revision = session.scalar(select(Revision).where(column == post_id, Revision.number == number))
+    if revision is None:
+        raise NotFound(_("That version doesn't exist."))
+    current = session.scalar(select(func.max(Revision.number)).where(column == post_id))
+    if revision.number == current:
+        raise Conflict(_("That is already the current version."))
+    if isinstance(post, Question):
+        draft = QuestionDraft(
+            board_slug=post.board.slug,
+            title=revision.title or post.title,
+            body=revision.body_source,
+            tags=tuple((revision.tags or "").split()),
+        )
+        result: Question | Answer = edit_question(session, editor, post_id, draft, restored_from=revision.number)
+    else:
+        result = edit_answer(session, editor, post_id, AnswerDraft(revision.body_source), restored_from=revision.number)
+    if editor.id != post.author_id:
+        audit(
+            session,
+            editor,
+            "post_rolled_back",
+            kind,
+            post_id,
+            before={"version": current},
+            after={"version": revision.number},
+        )
+    return result
 
 
 def _question_link(question: Question, answer: Answer | None = None) -> str:

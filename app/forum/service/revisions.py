@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from app import content
 from app.accounts.models import User
 from app.forum.models import Answer, Question, Revision
 from app.forum.service.drafts import Checked
@@ -23,6 +24,8 @@ def record_revision(
     at: datetime,
     tags: tuple[str, ...] = (),
     first: bool = False,
+    summary: str = "",
+    restored_from: int | None = None,
 ) -> Revision:
     """`post` now reads as `checked`: keep that version, flag what the listening rules found in it, and have
     search re-index its thread. The post must have an id (flushed); `first` for a new post saves a query."""
@@ -35,6 +38,8 @@ def record_revision(
         tags=" ".join(tags) if isinstance(post, Question) else None,
         body_source=checked.body,
         created_at=at,
+        summary=summary.strip() or None,
+        restored_from=restored_from,
     )
     session.add(revision)
     checked.raise_flags(session, **key)
@@ -66,21 +71,33 @@ class RevisionChange:
     revision: Revision
     title_before: str | None
     tags_before: str | None
-    body_diff: list[tuple[str, str]]  # (" " | "+" | "-", line)
+    body_diff: list[tuple[str, str]]  # ("same" | "add" | "del", words)
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """What changed between two texts, word by word: runs of ("same" | "add" | "del", words)."""
+    old, new = before.split(), after.split()
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs.append(("same", " ".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("del", " ".join(old[i1:i2])))
+        if j2 > j1:
+            runs.append(("add", " ".join(new[j1:j2])))
+    return runs
 
 
 def history(revisions: list[Revision]) -> list[RevisionChange]:
-    """Newest first, each version with the line diff from its predecessor (the first: all added)."""
+    """Newest first, each version with the word diff of its readable text (the rendered Markdown, not its
+    source) from its predecessor; the first is all added."""
     changes = []
     oldest_first = list(reversed(revisions))
+    texts = [content.plain_text(revision.body_source) for revision in oldest_first]
     for index, revision in enumerate(oldest_first):
         before = oldest_first[index - 1] if index else None
-        old_lines = before.body_source.splitlines() if before else []
-        diff = [
-            (line[0], line[2:])
-            for line in difflib.ndiff(old_lines, revision.body_source.splitlines())
-            if line[:1] in ("+", "-", " ")
-        ]
+        diff = word_diff(texts[index - 1] if index else "", texts[index])
         changes.append(
             RevisionChange(
                 revision=revision,

@@ -1,0 +1,1 @@
+"""Files on posts and case messages: screenshots and logs, checked, re-encoded, served as their post is."""
