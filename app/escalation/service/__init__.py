@@ -10,6 +10,7 @@ from app.escalation.service.cases import (
     is_overdue,
     my_cases,
     timeline,
+    timeline_names,
     transition,
 )
 from app.escalation.service.conversation import MESSAGE_MAX, MESSAGE_MIN, messages_for, post_message
@@ -45,5 +46,6 @@ __all__ = [
     "post_message",
     "request_private_help",
     "timeline",
+    "timeline_names",
     "transition",
 ]
