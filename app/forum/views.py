@@ -25,6 +25,7 @@ from app.forum.models import Answer, Question
 from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.web import form_status, submitted
+from app.web.locale import post_language
 
 bp = Blueprint("forum", __name__)
 Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
@@ -54,6 +55,7 @@ def _list_args() -> dict:
         "filter": request.args.get("filter", "all"),
         "tag": request.args.get("tag") or None,
         "after": request.args.get("after") or None,
+        "language": post_language(request.args.get("language")),
     }
 
 
@@ -152,8 +154,9 @@ def _similar_questions(title: str) -> list:
 def index():
     session = db.session()
     boards = service.list_boards(session)
-    page = service.list_questions(session, limit=current_app.config["PAGE_SIZE"])
-    return render_template("forum/index.html", boards=boards, page=page)
+    language = post_language(request.args.get("language"))
+    page = service.list_questions(session, limit=current_app.config["PAGE_SIZE"], language=language)
+    return render_template("forum/index.html", boards=boards, page=page, language=language)
 
 
 @bp.get("/questions")
@@ -171,7 +174,7 @@ def board(slug: str):
     board = service.get_board(session, slug)
     args = _list_args()
     page = service.list_questions(session, board=board, limit=current_app.config["PAGE_SIZE"], **args)
-    first_page = not args["after"] and args["filter"] == "all" and not args["tag"]
+    first_page = not args["after"] and args["filter"] == "all" and not args["tag"] and not args["language"]
     pinned = service.pinned_questions(session, board) if first_page else []
     following = notifications.is_following(session, current_user, board_id=board.id)
     return render_template("forum/questions.html", board=board, page=page, pinned=pinned, following=following, **args)

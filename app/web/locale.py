@@ -53,3 +53,23 @@ def request_translations():
     if translations is None:
         translations = g._agora_translations = get_translations()
     return translations
+
+
+def post_language(raw: str | None) -> str | None:
+    """A list or search filter's `language` argument: a post language code, or None for any language."""
+    from app.accounts.service import LOCALES
+    from app.errors import BadRequest
+
+    if not raw:
+        return None
+    if raw not in LOCALES:
+        raise BadRequest(get_translations().ugettext("Unknown language."))
+    return raw
+
+
+def language_names() -> list[tuple[str, str]]:
+    """The posts' languages, each named in the reader's language ("Greek", "Griechisch", "יוונית")."""
+    from app.accounts.service import LOCALES
+
+    names = _locale().languages
+    return [(code, (names.get(code) or code)[:1].upper() + (names.get(code) or code)[1:]) for code in LOCALES]

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import content
 from app.accounts.models import User
+from app.accounts.service import LOCALES
 from app.auth.visibility import access_post, answers_in_thread, public_questions, visible_answers, visible_questions
 from app.errors import BadRequest, NotFound
 from app.forum.models import Answer, Board, Question, Tag, question_tags
@@ -74,6 +75,7 @@ def list_questions(
     tag: str | None = None,
     after: str | None = None,
     limit: int = 20,
+    language: str | None = None,
 ) -> QuestionPage:
     """Questions by latest activity, keyset-paginated so page 1,000 costs what page 1 costs.
 
@@ -81,6 +83,8 @@ def list_questions(
     rows' copy of the same columns, so neither ever gathers and sorts a whole board or tag."""
     if filter not in FILTERS:
         raise BadRequest(_("Unknown filter “%(name)s”.", name=filter[:30]))
+    if language is not None and language not in LOCALES:
+        raise BadRequest(_("Unknown language."))
     cursor = Cursor.decode(after) if after else None
     query = select(Question).options(
         # The list shows neither body, nor anything private about the author.
@@ -112,6 +116,8 @@ def list_questions(
         query = query.where(Question.is_solved.is_(True))
     elif filter == "unsolved":
         query = query.where(Question.is_solved.is_(False))
+    if language is not None:
+        query = query.where(Question.language == language)
     if cursor is not None:
         # A row-value comparison is one index range; the equivalent OR of two terms is not.
         query = query.where(tuple_(order_at, order_id) < tuple_(cursor.at, cursor.id))
