@@ -23,6 +23,12 @@ def _ask(session, author, board, title: str, language: str):
     return question
 
 
+def _options(html: str, select_id: str) -> dict[str, str]:
+    select = re.search(rf'<select id="{select_id}".*?</select>', html, re.S)
+    assert select, select_id
+    return dict(re.findall(r'<option value="(\w*)"[^>]*>([^<]+)</option>', select.group(0)))
+
+
 def _titles(html: str) -> set[str]:
     return set(re.findall(r"Hub 3 \w+", html))
 
@@ -70,12 +76,12 @@ def test_the_select_is_labelled_and_its_languages_named_in_the_readers_language(
     html = sign_in(client, reader).get("/questions").get_data(as_text=True)
     greek = catalogue("el")
     assert f'<label for="f-language">{greek.get("Written in").string}</label>' in html
-    options = dict(re.findall(r'<option value="(\w*)"[^>]*>([^<]+)</option>', html))
+    options = _options(html, "f-language")
     assert options[""] == greek.get("Any language").string
     assert (options["en"], options["el"], options["he"]) == ("Αγγλικά", "Ελληνικά", "Εβραϊκά")
     hebrew_reader = make_user(session, "dana", locale="he")
     html = sign_in(app.test_client(), hebrew_reader).get("/search").get_data(as_text=True)
-    options = dict(re.findall(r'<option value="(\w*)"[^>]*>([^<]+)</option>', html))
+    options = _options(html, "search-language")
     assert options["el"] == "יוונית" and options["en"] == "אנגלית"
 
 

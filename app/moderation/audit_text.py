@@ -12,7 +12,8 @@ from app.moderation import listening
 from app.moderation.models import ModerationAction
 from app.moderation.service.auditing import entry_data
 from app.web.locale import absolute_time
-from app.web.sentences import isolated_gettext, isolated_ngettext
+from app.web.sentences import isolated_gettext
+from app.web.sentences import isolated_ngettext as ngettext  # the name pybabel extracts plurals by
 
 
 def N_(text: str) -> str:
@@ -130,13 +131,13 @@ def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -
     if action == "flags_dismissed" and entry.target_type in ("question", "answer"):
         count = after.get("dismissed") if isinstance(after.get("dismissed"), int) else 0
         if entry.target_type == "answer":
-            return isolated_ngettext(
+            return ngettext(
                 "%(actor)s dismissed %(num)d flag on an answer by %(author)s.",
                 "%(actor)s dismissed %(num)d flags on an answer by %(author)s.",
                 count,
                 **params,
             )
-        return isolated_ngettext(
+        return ngettext(
             "%(actor)s dismissed %(num)d flag on a question by %(author)s.",
             "%(actor)s dismissed %(num)d flags on a question by %(author)s.",
             count,
