@@ -157,7 +157,7 @@ def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -
         on = bool(after.get("enabled"))
         if action == "rule_toggled":
             return isolated_gettext(RULE_ON if on else RULE_OFF, **params)
-        params["name"] = listening.BUILTIN_DETECTORS.get(entry.reason, entry.reason)
+        params["name"] = gettext(listening.BUILTIN_DETECTORS.get(entry.reason, entry.reason))
         return isolated_gettext(BUILTIN_ON if on else BUILTIN_OFF, **params)
     template = SENTENCES.get(action)
     if isinstance(template, dict):

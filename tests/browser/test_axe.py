@@ -178,6 +178,18 @@ def screenshot_urls(base: str, cast: Cast) -> dict[str, str]:
     }
 
 
+def assert_header_is_one_row(page: Page, language: str) -> None:
+    """A staff admin's navigation, every item on one row (their vertical centres within a few pixels)."""
+    items = page.locator("nav.site-nav").locator(":scope > a, :scope > form")
+    assert items.count() >= 10
+    boxes = [box for box in (items.nth(i).bounding_box() for i in range(items.count())) if box]
+    assert len(boxes) == items.count(), "a header link is not shown"
+    centres = [box["y"] + box["height"] / 2 for box in boxes]
+    texts = [text.split("\n")[0] for text in items.all_inner_texts()]
+    rows = [(text, round(box["x"]), round(box["y"])) for text, box in zip(texts, boxes, strict=True)]
+    assert max(centres) - min(centres) <= 6, (language, rows)
+
+
 def test_screenshots_of_the_main_pages_in_five_languages(
     live_server: LiveServer, seeded: Seeded, pages: Pages, shoot: Screenshot
 ) -> None:
@@ -192,6 +204,9 @@ def test_screenshots_of_the_main_pages_in_five_languages(
             session.scalar(select(User).where(User.username == "ada")).locale = language
             session.commit()
         for width, page in (("1280", desktop), ("390", phone)):
+            if width == "1280":
+                page.goto(urls["home"])
+                assert_header_is_one_row(page, language)
             for name in SCREENSHOT_PAGES:
                 page.goto(urls[name])
                 assert page.locator("html").get_attribute("lang") == language

@@ -71,7 +71,7 @@ def test_billing_question_escalated_worked_privately_and_resolved(
     # 1-2. The customer asks in public; the live check and then the server suggest private help; they post anyway.
     carla = pages.new()
     sign_in(carla, base, "carla")
-    header_nav(carla).get_by_role("link", name="Ask a question").click()
+    carla.locator("header").get_by_role("link", name="Ask a question").click()
     expect(carla).to_have_url(f"{base}/ask")
     suggestion = carla.locator("#private-help-suggestion")
     expect(suggestion).to_be_hidden()

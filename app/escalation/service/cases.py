@@ -156,7 +156,7 @@ def transition(session: Session, actor: User, case_id: int, action: str, public_
             session,
             case.customer_id,
             "case_status",
-            {"case": case.id, "what": str(labels.STATUS_NEWS[action])},
+            {"case": case.id, "what": labels.STATUS_NEWS[action]},
             case_link(case),
             actor_id=actor.id,
         )
