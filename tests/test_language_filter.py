@@ -106,3 +106,15 @@ def test_search_filters_by_language_on_every_backend(search_app, s):
     client = search_app.test_client()
     html = client.get("/search", query_string={"q": "router", "language": "he"}).get_data(as_text=True)
     assert "עברית" in html and "ελληνικά" not in html and '<option value="he" selected>' in html
+
+
+def test_hebrew_relative_times_read_as_a_hebrew_reader_writes_them(app, session, client):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.web.locale import relative_time
+
+    with app.test_request_context(headers={"Accept-Language": "he"}):
+        assert relative_time(utcnow() - timedelta(hours=2, seconds=5)) == "לפני שעתיים"
+        assert relative_time(utcnow() - timedelta(minutes=1, seconds=10)) == "לפני דקה"
+        assert relative_time(utcnow() - timedelta(hours=5, seconds=5)) == "לפני 5 שעות"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from babel import dates
@@ -34,10 +35,16 @@ def _locale():
     return locale
 
 
+# Babel's Hebrew data writes the words that already say the number with the number after them ("לפני
+# שעתיים (2)", "two hours ago (2)"); a Hebrew reader writes "לפני שעתיים".
+_REPEATED_NUMBER = re.compile(r"\s*\(\d+\)$")
+
+
 def relative_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    return dates.format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1, locale=_locale())
+    text = dates.format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1, locale=_locale())
+    return _REPEATED_NUMBER.sub("", text)
 
 
 def absolute_time(value: datetime | None) -> str:
