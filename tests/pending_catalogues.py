@@ -40,4 +40,5 @@ def compile_into(directory: Path) -> str:
 def forget_loaded_catalogues(app) -> None:
     """Flask-Babel keeps loaded catalogues per process, by language, not per app (its one Babel object is
     shared): drop them, so an app reading other directories loads its own, and the apps after it theirs."""
-    app.extensions["babel"].instance.domain_instance.cache.clear()
+    with app.app_context():  # its domain is looked up (once) through the current app
+        app.extensions["babel"].instance.domain_instance.cache.clear()

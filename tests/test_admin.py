@@ -62,7 +62,7 @@ def test_an_admin_opens_a_board_and_the_audit_log_says_so(client, session, staff
     (entry,) = entries(session, "board_created")
     assert entry.actor_id == boss.id and entry.target_id == board.id
     with client.application.test_request_context():
-        assert audit_sentence(entry, {}) == "Bea Boss created the board “Home broadband”."
+        assert audit_sentence(entry, {}).striptags() == "Bea Boss created the board “Home broadband”."
     assert ">Home broadband</a>" in client.get("/").get_data(as_text=True)
     assert client.get("/boards/home-broadband").status_code == 200
 
@@ -290,7 +290,7 @@ def test_the_member_record_shows_role_points_flags_and_suspension(client, sessio
     moderation.suspend(session, mod, "sam", 7, "Spamming the laptops board")
     session.commit()
     login_as(boss)
-    page = client.get("/admin/members/sam").get_data(as_text=True)
+    page = client.get("/admin/members/sam").get_data(as_text=True).replace("<bdi>", "").replace("</bdi>", "")
     assert 'data-fact="role">Member<' in page
     assert 'data-fact="flags">1 (1 waiting)' in page
     assert "Spamming the laptops board" in page and "sam.okafor@example.com" in page
@@ -311,7 +311,7 @@ def test_changing_a_role_ends_the_members_sessions_and_is_audited(client, sessio
     (entry,) = entries(session, "role_changed")
     assert (json.loads(entry.before), json.loads(entry.after)) == ({"role": "member"}, {"role": "moderator"})
     with client.application.test_request_context():
-        assert audit_sentence(entry, {("user", member.id): member.name}) == (
+        assert audit_sentence(entry, {("user", member.id): member.name}).striptags() == (
             "Bea Boss changed the role of Sam Okafor from Member to Moderator."
         )
     assert client.form_post("/admin/members/sam/role", {"role": "moderator"}).status_code == 409  # already
@@ -369,7 +369,7 @@ def test_moderators_reach_a_members_suspension_and_history_from_the_profile(clie
     login_as(mod)
     profile = client.get("/users/sam").get_data(as_text=True)
     assert 'href="/mod/users/sam"' in profile and "/admin/members/sam" not in profile
-    history = client.get("/mod/users/sam").get_data(as_text=True)
+    history = client.get("/mod/users/sam").get_data(as_text=True).replace("<bdi>", "").replace("</bdi>", "")
     assert "Bea Boss changed the role of Sam Okafor from Member to Staff." in history
     assert "Joined the support team" in history
     assert client.get("/mod/users/sam?before=abc").status_code == 400
@@ -462,7 +462,10 @@ def test_an_admin_sends_a_member_a_reset_link_that_works_and_is_audited(client, 
     assert client.form_post("/admin/members/sam/password-reset").status_code == 302
     mail = session.scalar(select(EmailMessage).where(EmailMessage.to_address == "sam.okafor@example.com"))
     link = re.search(r"/reset-password/\S+", mail.body).group(0)
-    sentence = audit_sentence(entries(session, "password_reset_sent")[0], {("user", member.id): "Sam Okafor"})
+    with client.application.test_request_context():
+        sentence = audit_sentence(
+            entries(session, "password_reset_sent")[0], {("user", member.id): "Sam Okafor"}
+        ).striptags()
     assert sentence == "Bea Boss sent Sam Okafor a link to choose a new password."
     assert client.application.test_client().get(link).status_code == 200
     assert client.form_post("/admin/members/nobody-here/password-reset").status_code == 404

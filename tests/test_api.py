@@ -156,6 +156,8 @@ def test_question_lists_page_with_next_links(client, session):
     assert sorted(seen) == sorted(ids) and len(seen) == 5
     newest = client.get(f"{API}/questions", query_string={"sort": "newest", "limit": 2}).json
     assert [q["id"] for q in newest["questions"]] == sorted(ids, reverse=True)[:2] and "sort=newest" in newest["next"]
+    assert client.get(f"{API}/questions", query_string={"language": "el"}).json["questions"] == []
+    assert len(client.get(f"{API}/questions", query_string={"language": "en"}).json["questions"]) == 5
     waiting = client.get(f"{API}/questions", query_string={"sort": "unanswered", "limit": 5}).json
     assert [q["id"] for q in waiting["questions"]] == sorted(ids)  # the oldest waiting first
     assert_error(client.get(f"{API}/questions", query_string={"limit": 1000}), 422, "invalid")

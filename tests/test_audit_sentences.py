@@ -55,7 +55,8 @@ def _audit_page(app, session, moderator, locale: str) -> str:
     client = sign_in(app.test_client(), moderator)
     response = client.get("/mod/audit")
     assert response.status_code == 200
-    return unescape(response.get_data(as_text=True))
+    # names sit in <bdi> (isolated from the sentence's direction); the sentences are read without them
+    return unescape(response.get_data(as_text=True).replace("<bdi>", "").replace("</bdi>", ""))
 
 
 def test_the_audit_log_reads_as_english_sentences(app, session, logged):

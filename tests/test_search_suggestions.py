@@ -95,7 +95,7 @@ def test_a_misspelling_shows_the_suggestions_results_and_offers_the_exact_search
     assert response.status_code == 200
     assert "Showing results for <em>battery</em> — search instead for" in page
     assert re.search(r'<a href="/search\?[^"]*q=baterry[^"]*exact=1[^"]*">baterry</a>', page.replace("&amp;", "&"))
-    assert "Battery drains overnight" in re.sub(r"<[^>]+>", "", page) and "1 question found" in page
+    assert "Battery drains overnight" in re.sub(r"<[^>]+>", "", page) and "<bdi>1</bdi> question found" in page
     exact = text_of(client.get("/search?q=baterry&exact=1"))
     assert "Showing results" not in exact and "No questions match" in exact
     assert "Did you mean" in exact and "<em>battery</em>" in exact

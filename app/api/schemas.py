@@ -106,6 +106,7 @@ class QuestionQuery(BaseModel):
     board: str | None = Field(default=None, max_length=60)
     tag: str | None = Field(default=None, max_length=40)
     status: Status = "all"
+    language: Literal["en", "el", "pl", "sq", "he"] | None = Field(default=None, description="Posts written in it")
     sort: Literal["activity", "newest", "kudos", "unanswered"] = Field(
         default="activity", description="unanswered: the oldest unanswered question first"
     )

@@ -282,7 +282,14 @@ def questions():
     session = db.session()
     board = forum.get_board(session, query.board) if query.board else None
     page = forum.list_questions(
-        session, board, filter=query.status, tag=query.tag, after=query.cursor, limit=query.limit, sort=query.sort
+        session,
+        board,
+        filter=query.status,
+        tag=query.tag,
+        after=query.cursor,
+        limit=query.limit,
+        sort=query.sort,
+        language=query.language,
     )
     following = None
     if page.next_cursor:

@@ -25,14 +25,22 @@ ACTION_LABELS = {
     "close": _l("Close"),
     "reopen": _l("Reopen"),
 }
-# What the customer is told when staff move their case: "Your private case #7 …".
+
+
+def N_(text: str) -> str:
+    """Marks a string for the catalogue; it is translated when shown."""
+    return text
+
+
+# What the customer is told when staff move their case: "Your private case #7 …". Kept in English in the
+# notification and translated when it is read (app/notifications/messages.py), in the reader's language.
 STATUS_NEWS = {
-    "start": _l("is being worked on"),
-    "wait": _l("is waiting for your reply"),
-    "resume": _l("is being worked on again"),
-    "resolve": _l("is resolved"),
-    "close": _l("is closed"),
-    "reopen": _l("was reopened"),
+    "start": N_("is being worked on"),
+    "wait": N_("is waiting for your reply"),
+    "resume": N_("is being worked on again"),
+    "resolve": N_("is resolved"),
+    "close": N_("is closed"),
+    "reopen": N_("was reopened"),
 }
 
 CATEGORY_LABELS = {

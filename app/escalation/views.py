@@ -13,6 +13,7 @@ from app.db import db
 from app.errors import NotFound, ValidationFailed
 from app.escalation import labels, rules, service, workflow
 from app.escalation.forms import AssignForm, EscalateForm, MessageForm, NoteForm, PrivateHelpForm, ResolveForm
+from app.escalation.timeline_text import timeline_sentence
 from app.ids import parse_id
 from app.web.forms import form_status, submitted, submitted_action
 
@@ -74,11 +75,14 @@ def _render_case(case, **forms):
     forms.setdefault("note_form", NoteForm(prefix="note"))
     forms.setdefault("resolve_form", ResolveForm())
     forms.setdefault("assign_form", _assign_form(case))
+    timeline = service.timeline(session, case)
     return render_template(
         "escalation/case.html",
         case=case,
         messages=service.messages_for(session, current_user, case),
-        timeline=service.timeline(session, case),
+        timeline=timeline,
+        timeline_names=service.timeline_names(session, timeline),
+        timeline_sentence=timeline_sentence,
         moves=service.available_moves(current_user, case),
         overdue=service.is_overdue(case),
         reopen_days=rules.REOPEN_DAYS,

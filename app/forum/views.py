@@ -40,6 +40,7 @@ from app.notifications import service as notifications
 from app.reputation import service as reputation
 from app.web import form_status, submitted
 from app.web.forms import submitted_action
+from app.web.locale import post_language
 
 bp = Blueprint("forum", __name__)
 Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
@@ -108,6 +109,7 @@ def _list_args() -> dict:
         "sort": request.args.get("sort", "activity"),
         "tag": request.args.get("tag") or None,
         "after": request.args.get("after") or None,
+        "language": post_language(request.args.get("language")),
     }
 
 
@@ -229,10 +231,13 @@ def _keep_draft(question_id: int | None, text: service.DraftText) -> None:
 def index():
     session = db.session()
     boards = service.list_boards(session, include_archived=True)
-    page = service.list_questions(session, limit=current_app.config["PAGE_SIZE"])
+    language = post_language(request.args.get("language"))
+    page = service.list_questions(session, limit=current_app.config["PAGE_SIZE"], language=language)
     open_boards = [board for board in boards if not board.is_archived]
     archived = [board for board in boards if board.is_archived]
-    return render_template("forum/index.html", boards=open_boards, archived=archived, page=page)
+    return render_template(
+        "forum/index.html", boards=open_boards, archived=archived, page=page, language=language
+    )
 
 
 @bp.get("/questions")
@@ -261,7 +266,7 @@ def board(slug: str):
     session = db.session()
     board = service.get_board(session, slug)
     args = _list_args()
-    pinned_above = args["filter"] == "all" and not args["tag"] and args["sort"] == "activity"
+    pinned_above = args["filter"] == "all" and not args["tag"] and args["sort"] == "activity" and not args["language"]
     page = service.list_questions(
         session, board=board, limit=current_app.config["PAGE_SIZE"], without_pinned=pinned_above, **args
     )

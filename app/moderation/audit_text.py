@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
+from markupsafe import Markup
 
 from app.admin.labels import ROLE_NAMES
 from app.moderation import listening
 from app.moderation.models import ModerationAction
 from app.moderation.service.auditing import entry_data
 from app.web.locale import absolute_time
+from app.web.sentences import isolated_gettext
+from app.web.sentences import isolated_ngettext as ngettext  # the name pybabel extracts plurals by
 
 
 def N_(text: str) -> str:
@@ -81,6 +84,67 @@ SENTENCES: dict[str, str | dict[str, str]] = {
     "tag_described": N_("%(actor)s changed the description of a tag."),
 }
 ROLE_CHANGED = N_("%(actor)s changed the role of %(member)s from %(old)s to %(new)s.")
+# The audit log's filter: what each action is called in the dropdown.
+ACTION_LABELS: dict[str, str] = {
+    "post_hidden": N_("Post hidden"),
+    "post_restored": N_("Post restored"),
+    "flags_dismissed": N_("Flags dismissed"),
+    "thread_locked": N_("Question locked"),
+    "thread_unlocked": N_("Question unlocked"),
+    "thread_pinned": N_("Question pinned"),
+    "thread_unpinned": N_("Question unpinned"),
+    "question_moved": N_("Question moved"),
+    "closed_as_duplicate": N_("Closed as a duplicate"),
+    "reopened": N_("Question reopened"),
+    "answers_merged": N_("Answers merged"),
+    "member_suspended": N_("Member suspended"),
+    "member_unsuspended": N_("Suspension lifted"),
+    "rule_added": N_("Listening rule added"),
+    "rule_deleted": N_("Listening rule deleted"),
+    "rule_toggled": N_("Listening rule switched on or off"),
+    "builtin_rule_toggled": N_("Built-in check switched on or off"),
+    "case_opened": N_("Private case opened"),
+    "case_start": N_("Case: work started"),
+    "case_wait": N_("Case: waiting for the customer"),
+    "case_resume": N_("Case: work resumed"),
+    "case_customer_reply": N_("Case: customer replied"),
+    "case_resolve": N_("Case resolved"),
+    "case_close": N_("Case closed"),
+    "case_reopen": N_("Case reopened"),
+    "case_message": N_("Case: message"),
+    "case_note": N_("Case: internal note"),
+    "case_assigned": N_("Case assigned"),
+    "case_resolution_published": N_("Case resolution published"),
+    "password_reset_sent": N_("Password-reset link sent"),
+    "role_changed": N_("Role changed"),
+    "board_created": N_("Board created"),
+    "board_edited": N_("Board edited"),
+    "board_moved": N_("Board moved"),
+    "board_archived": N_("Board archived"),
+    "board_unarchived": N_("Board reopened"),
+    "webhook_added": N_("Webhook added"),
+    "webhook_enabled": N_("Webhook switched on"),
+    "webhook_disabled": N_("Webhook switched off"),
+    "webhook_removed": N_("Webhook removed"),
+    "data_export_requested": N_("Data export asked for"),
+    "data_export_ready": N_("Data export prepared"),
+    "account_deletion_started": N_("Account deleted"),
+    "posts_reattributed": N_("Posts shown as by a former member"),
+    "personal_data_erased": N_("Personal data erased"),
+    "case_conversations_retained": N_("Case conversations kept"),
+    "case_conversation_purged": N_("Case conversation purged"),
+    "tag_described": N_("Tag description changed"),
+    "attachment_removed": N_("File removed"),
+    "post_rolled_back": N_("Post rolled back"),
+}
+
+
+def action_label(action: str) -> str:
+    """What an action is called in the reader's language (its code, for an action this list doesn't know)."""
+    label = ACTION_LABELS.get(action)
+    return gettext(label) if label else action
+
+
 SUSPENDED = N_("%(actor)s suspended %(member)s until %(until)s.")
 SUSPENDED_INDEFINITELY = N_("%(actor)s suspended %(member)s indefinitely.")
 ASSIGNED = N_("%(actor)s assigned private case #%(id)s to %(member)s.")
@@ -99,8 +163,8 @@ def _until(value: Any) -> str:
         return str(value)
 
 
-def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -> str:
-    """What an audit entry records, as one sentence in the reader's language."""
+def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -> Markup:
+    """What an audit entry records, as one sentence in the reader's language, each name in its own <bdi>."""
     before, after = entry_data(entry)
     unknown = gettext("someone")
     params: dict[str, Any] = {
@@ -132,27 +196,27 @@ def audit_sentence(entry: ModerationAction, names: dict[tuple[str, int], str]) -
     if action == "member_suspended":
         until = after.get("suspended_until")
         if until in (None, "indefinitely"):
-            return gettext(SUSPENDED_INDEFINITELY, **params)
-        return gettext(SUSPENDED, until=_until(until), **params)
+            return isolated_gettext(SUSPENDED_INDEFINITELY, **params)
+        return isolated_gettext(SUSPENDED, until=_until(until), **params)
     if action == "case_assigned":
         assignee = after.get("assignee_id")
         if assignee is None:
-            return gettext(UNASSIGNED, **params)
-        return gettext(ASSIGNED, **{**params, "member": names.get(("user", assignee), unknown)})
+            return isolated_gettext(UNASSIGNED, **params)
+        return isolated_gettext(ASSIGNED, **{**params, "member": names.get(("user", assignee), unknown)})
     if action == "role_changed":
         old, new = ROLE_NAMES.get(str(before.get("role")), "?"), ROLE_NAMES.get(str(after.get("role")), "?")
-        return gettext(ROLE_CHANGED, **{**params, "old": gettext(old), "new": gettext(new)})
+        return isolated_gettext(ROLE_CHANGED, **{**params, "old": gettext(old), "new": gettext(new)})
     if action == "board_moved":
         params["position"] = after.get("position", "?")
     if action in ("rule_toggled", "builtin_rule_toggled"):
         on = bool(after.get("enabled"))
         if action == "rule_toggled":
-            return gettext(RULE_ON if on else RULE_OFF, **params)
-        params["name"] = listening.BUILTIN_DETECTORS.get(entry.reason, entry.reason)
-        return gettext(BUILTIN_ON if on else BUILTIN_OFF, **params)
+            return isolated_gettext(RULE_ON if on else RULE_OFF, **params)
+        params["name"] = gettext(listening.BUILTIN_DETECTORS.get(entry.reason, entry.reason))
+        return isolated_gettext(BUILTIN_ON if on else BUILTIN_OFF, **params)
     template = SENTENCES.get(action)
     if isinstance(template, dict):
         template = template.get(entry.target_type)
     if template is None:
-        return gettext(UNKNOWN, action=action, subject=entry.target_type, **params)
-    return gettext(template, **params)
+        return isolated_gettext(UNKNOWN, action=action, subject=entry.target_type, **params)
+    return isolated_gettext(template, **params)

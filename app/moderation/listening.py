@@ -27,11 +27,16 @@ class CustomRule:
     action: str  # "flag", "suggest_private" or "mask"
 
 
+def N_(text: str) -> str:
+    """Marks a string for the catalogue; pages translate it when they show it."""
+    return text
+
+
 BUILTIN_DETECTORS: dict[str, str] = {
-    "card": "Payment card numbers",
-    "iban": "IBANs",
-    "email": "E-mail addresses",
-    "phone": "Phone numbers",
+    "card": N_("Payment card numbers"),
+    "iban": N_("IBANs"),
+    "email": N_("E-mail addresses"),
+    "phone": N_("Phone numbers"),
 }
 _ALL_DETECTORS = frozenset(BUILTIN_DETECTORS)
 _RANK = {kind: i for i, kind in enumerate(BUILTIN_DETECTORS)}  # ties between detectors on the same span

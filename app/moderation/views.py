@@ -23,7 +23,7 @@ from app.forum.forms import TagDescriptionForm
 from app.forum.models import Answer
 from app.ids import cursor_id, parse_id
 from app.moderation import service
-from app.moderation.audit_text import audit_sentence
+from app.moderation.audit_text import action_label, audit_sentence
 from app.moderation.forms import (
     ConfirmForm,
     DuplicateForm,
@@ -310,7 +310,12 @@ def audit():
     args = {key: request.args.get(key) or None for key in ("action", "actor", "target_type")}
     page = service.audit_log(session, before=cursor_id(request.args.get("before")), **args)
     return render_template(
-        "moderation/audit.html", page=page, actions=service.audit_actions(session), sentence=audit_sentence, **args
+        "moderation/audit.html",
+        page=page,
+        actions=service.audit_actions(session),
+        sentence=audit_sentence,
+        action_label=action_label,
+        **args,
     )
 
 

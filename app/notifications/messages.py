@@ -33,6 +33,8 @@ def render(kind: str, params: dict, translate=lambda text: text) -> str:
     template = MESSAGES.get(kind)
     if template is None:
         return ""
+    if kind == "case_status" and isinstance(params.get("what"), str):
+        params = {**params, "what": translate(params["what"])}  # stored as the English source, read translated
     try:
         return translate(template) % params
     except (KeyError, TypeError, ValueError):

@@ -35,6 +35,7 @@ class SearchQuery:
     tag: str | None = None
     solved: bool | None = None  # True: solved only; False: unsolved only
     unanswered: bool = False
+    language: str | None = None  # the posts' language code
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"  # or "newest"

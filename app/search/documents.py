@@ -26,6 +26,7 @@ class Document:
     tags: list[str]
     board: str
     author: str
+    language: str
     solved: bool
     answered: bool
     created_at: datetime
@@ -50,6 +51,7 @@ def _document(question: Question, answers: list[Answer]) -> Document:
         tags=[t.name for t in question.tags],
         board=question.board.slug,
         author="" if question.author.deleted_at is not None else question.author.username,
+        language=question.language,
         solved=question.is_solved,
         answered=question.answer_count > 0,
         created_at=question.created_at,

@@ -209,6 +209,9 @@ class PostgresBackend(LockedWriter):
         if query.solved is not None:
             where.append("q.is_solved = :solved")
             params["solved"] = query.solved
+        if query.language:
+            where.append("q.language = :language")
+            params["language"] = query.language
         if query.unanswered:
             where.append("q.answer_count = 0")
         if query.date_from:

@@ -16,6 +16,7 @@ from app.ids import parse_id
 from app.search import service
 from app.search.backend import QUERY_MAX, IndexUnavailable, SearchQuery
 from app.search.recovery import Recovery
+from app.web.locale import post_language
 
 bp = Blueprint("search", __name__)
 
@@ -67,6 +68,7 @@ def _query() -> SearchQuery:
         raise BadRequest(_("The start date is after the end date."))
     solved = True if status == "solved" else False if status == "unsolved" else None
     return SearchQuery(text=text, board=board, tag=tag, solved=solved, unanswered=status == "unanswered",
+                       language=post_language(request.args.get("language")),
                        date_from=date_from, date_to=date_to, sort=sort, page=page)
 
 

@@ -160,6 +160,8 @@ class WhooshBackend(LockedWriter):
         except Exception as error:
             raise self._unavailable(error) from error
         try:
+            if "language" not in writer.schema:  # an index built before posts had a language: add the field
+                writer.add_field("language", SCHEMA["language"])
             for question_id, doc in documents.items():
                 if doc is None:
                     writer.delete_by_term("id", question_id)
@@ -223,6 +225,8 @@ class WhooshBackend(LockedWriter):
             terms.append(Term("tags", content.normalize_tag(query.tag)))
         if query.solved is not None:
             terms.append(Term("solved", query.solved))
+        if query.language:
+            terms.append(Term("language", query.language))
         if query.unanswered:
             terms.append(Term("answered", False))
         if query.date_from or query.date_to:

@@ -39,6 +39,7 @@ SCHEMA = Schema(
     best_answer=TEXT(analyzer=ANALYZER, stored=True),
     tags=KEYWORD(lowercase=True, commas=False, scorable=True),
     board=ID(),
+    language=ID(),  # the post's language code (en, el, pl, sq, he)
     author=ID(),
     solved=BOOLEAN(stored=True),
     answered=BOOLEAN(),
@@ -99,6 +100,7 @@ def fields(doc: Document) -> dict:
         "best_answer": doc.best_answer,
         "tags": " ".join(doc.tags),
         "board": doc.board,
+        "language": doc.language,
         "author": doc.author.lower(),
         "solved": doc.solved,
         "answered": doc.answered,

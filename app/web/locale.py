@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from babel import dates
@@ -34,10 +35,16 @@ def _locale():
     return locale
 
 
+# Babel's Hebrew data writes the words that already say the number with the number after them ("לפני
+# שעתיים (2)", "two hours ago (2)"); a Hebrew reader writes "לפני שעתיים".
+_REPEATED_NUMBER = re.compile(r"\s*\(\d+\)$")
+
+
 def relative_time(value: datetime | None) -> str:
     if value is None:
         return ""
-    return dates.format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1, locale=_locale())
+    text = dates.format_timedelta(value - datetime.now(UTC), add_direction=True, threshold=1.1, locale=_locale())
+    return _REPEATED_NUMBER.sub("", text)
 
 
 def absolute_time(value: datetime | None) -> str:
@@ -53,3 +60,23 @@ def request_translations():
     if translations is None:
         translations = g._agora_translations = get_translations()
     return translations
+
+
+def post_language(raw: str | None) -> str | None:
+    """A list or search filter's `language` argument: a post language code, or None for any language."""
+    from app.accounts.service import LOCALES
+    from app.errors import BadRequest
+
+    if not raw:
+        return None
+    if raw not in LOCALES:
+        raise BadRequest(get_translations().ugettext("Unknown language."))
+    return raw
+
+
+def language_names() -> list[tuple[str, str]]:
+    """The posts' languages, each named in the reader's language ("Greek", "Griechisch", "יוונית")."""
+    from app.accounts.service import LOCALES
+
+    names = _locale().languages
+    return [(code, (names.get(code) or code)[:1].upper() + (names.get(code) or code)[1:]) for code in LOCALES]

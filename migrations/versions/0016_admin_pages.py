@@ -1,7 +1,7 @@
 """archived boards, and an index for the admins' member list by role
 
 Revision ID: 0016
-Revises: 0020
+Revises: 0015
 Create Date: 2026-12-01 15:30:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0020"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

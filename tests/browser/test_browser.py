@@ -50,7 +50,7 @@ def test_register_sign_out_sign_in_ask_and_answer(live_server: LiveServer, pages
     expect(page.get_by_role("status")).to_contain_text("Signed in. Welcome back, newcomer.")
     shoot(page, "05-signed-in")
 
-    header_nav(page).get_by_role("link", name="Ask a question").click()
+    page.locator("header").get_by_role("link", name="Ask a question").click()
     expect(page).to_have_url(f"{base}/ask")
     page.get_by_label("Board").select_option(label="Laptops")
     title = "Battery stops charging at 80% on my Nimbus Book 14"

@@ -193,7 +193,7 @@ def test_moderator_works_the_queue_end_to_end(
     expect(mod.get_by_role("heading", level=1)).to_have_text("Audit log")
     rows = mod.locator("table.audit-table tbody tr")
     expected = [  # newest first, each as a sentence
-        ("Mona Mod suspended Deal Dan until ", "user #", SUSPEND_REASON),
+        ("Mona Mod suspended Deal Dan until ", "member #", SUSPEND_REASON),
         (
             f"Mona Mod closed question #{cast.spam_question_id} as a duplicate of question #{cast.question_id}.",
             f"question #{cast.spam_question_id}",

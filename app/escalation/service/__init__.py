@@ -11,6 +11,7 @@ from app.escalation.service.cases import (
     is_overdue,
     my_cases,
     timeline,
+    timeline_names,
     transition,
 )
 from app.escalation.service.conversation import MESSAGE_MAX, MESSAGE_MIN, messages_for, post_message
@@ -57,5 +58,6 @@ __all__ = [
     "request_private_help",
     "staff_members",
     "timeline",
+    "timeline_names",
     "transition",
 ]

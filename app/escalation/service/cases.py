@@ -18,7 +18,7 @@ from app.escalation.models import Case
 from app.forum import service as forum
 from app.forum.models import Question
 from app.moderation.models import ModerationAction
-from app.moderation.service.auditing import audit
+from app.moderation.service.auditing import audit, entry_data
 from app.notifications import service as notifications
 from app.webhooks import service as webhooks
 
@@ -69,6 +69,20 @@ def timeline(session: Session, case: Case) -> list[ModerationAction]:
             .order_by(ModerationAction.id)
         )
     )
+
+
+def timeline_names(session: Session, entries: list[ModerationAction]) -> dict[int, str]:
+    """The names of the staff members a timeline's assignments mention, in one query."""
+    ids = {
+        data.get("assignee_id")
+        for entry in entries
+        if entry.action == "case_assigned"
+        for data in entry_data(entry)
+        if isinstance(data.get("assignee_id"), int)
+    }
+    if not ids:
+        return {}
+    return {user.id: user.name for user in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def my_cases(session: Session, customer: User) -> list[Case]:
@@ -163,7 +177,7 @@ def transition(session: Session, actor: User, case_id: int, action: str, public_
             session,
             case.customer_id,
             "case_status",
-            {"case": case.id, "what": str(labels.STATUS_NEWS[action])},
+            {"case": case.id, "what": labels.STATUS_NEWS[action]},
             case_link(case),
             actor_id=actor.id,
         )

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import content
 from app.accounts.models import User
+from app.accounts.service import LOCALES
 from app.auth.visibility import access_post, answers_in_thread, public_questions, visible_answers, visible_questions
 from app.errors import BadRequest, NotFound
 from app.forum.models import Answer, Board, Question, Tag, question_tags
@@ -101,6 +102,7 @@ def list_questions(
     limit: int = 20,
     without_pinned: bool = False,
     sort: str = "activity",
+    language: str | None = None,
 ) -> QuestionPage:
     """Questions by `sort` (latest activity by default), keyset-paginated so page 1,000 costs what page 1 costs.
 
@@ -111,6 +113,8 @@ def list_questions(
         raise BadRequest(_("Unknown filter “%(name)s”.", name=filter[:30]))
     if sort not in SORTS:
         raise BadRequest(_("Unknown order “%(name)s”.", name=sort[:30]))
+    if language is not None and language not in LOCALES:
+        raise BadRequest(_("Unknown language."))
     cursor = Cursor.decode(after, counted=sort == "kudos") if after else None
     query = select(Question).options(
         # The list shows neither body, nor anything private about the author.
@@ -149,6 +153,8 @@ def list_questions(
         query = query.where(Question.is_solved.is_(True))
     elif filter == "unsolved":
         query = query.where(Question.is_solved.is_(False))
+    if language is not None:
+        query = query.where(Question.language == language)
     if cursor is not None:
         # A row-value comparison is one index range; the equivalent OR of two terms is not.
         position, mark = tuple_(order_at, order_id), tuple_(cursor.at, cursor.id)

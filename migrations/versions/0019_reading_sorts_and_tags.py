@@ -1,7 +1,7 @@
 """indexes for the "most kudos" question order; tag descriptions; following a tag
 
-Revision ID: 0018
-Revises: 0019
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 15:45:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | None = "0019"
+revision: str = "0019"
+down_revision: str | None = "0018"
 # Exactly one of question, board and tag (app/notifications/models.py holds the same text).
 ONE_TARGET = (
     "(CASE WHEN question_id IS NULL THEN 0 ELSE 1 END + CASE WHEN board_id IS NULL THEN 0 ELSE 1 END"

@@ -1,7 +1,7 @@
 """attachments, drafts and edit summaries
 
-Revision ID: 0017
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 15:21:15.883627
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
