@@ -188,7 +188,7 @@ def test_a_volunteer_moderator_sees_the_case_but_not_its_conversation(client, lo
     pages = crawl(client, _seed_urls(secrets_planted))
     assert _leaks(pages, (MESSAGE_CANARY, NOTE_CANARY)) == {}
     case_page = pages[f"/cases/{secrets_planted['case'].id}"]
-    assert "Staff took this private." in case_page and "billing" in case_page  # status, category, public note
+    assert "Staff took this private." in case_page and "Billing and payments" in case_page  # category, public note
     assert "Add internal note" not in case_page
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
@@ -183,7 +184,7 @@ def test_merging_answers_asks_for_confirmation(client, session, board, asker, mo
     session.commit()
     login_as(moderator)
     page = client.get(f"/mod/questions/{copy.id}").get_data(as_text=True)
-    assert "can't be moved back" in page and 'name="merge-confirm"' in page
+    assert "can't be moved back" in unescape(page) and 'name="merge-confirm"' in page
     response = client.form_post(f"/mod/questions/{copy.id}/merge")
     assert response.status_code == 422 and "Tick the box to confirm" in response.get_data(as_text=True)
     session.expire_all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -79,7 +80,8 @@ class AssignForm(AgoraForm):
         """The choices: nobody, me, then the other staff members by name."""
         self.assignee.choices = [
             SelectChoice("", _l("Nobody")),
-            SelectChoice("me", _l("Me (%(name)s)", name=me.name)),
+            # Formatted now, as text: a lazy string passes for safe HTML, and a name is not HTML.
+            SelectChoice("me", gettext("Me (%(name)s)", name=me.name)),
             *(SelectChoice(member.username, member.name) for member in staff if member.id != me.id),
         ]
         return self
