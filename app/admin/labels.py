@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-
-def N_(text: str) -> str:
-    """Marks a string for the catalogue; it is translated when shown."""
-    return text
-
+from app.marks import N_
 
 ROLE_NAMES: dict[str, str] = {
     "member": N_("Member"),

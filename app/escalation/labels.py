@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.marks import N_
+
 STATE_LABELS = {
     "new": _l("new"),
     "open": _l("open"),
@@ -26,10 +28,6 @@ ACTION_LABELS = {
     "reopen": _l("Reopen"),
 }
 
-
-def N_(text: str) -> str:
-    """Marks a string for the catalogue; it is translated when shown."""
-    return text
 
 
 # What the customer is told when staff move their case: "Your private case #7 …". Kept in English in the

@@ -9,15 +9,10 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from app.escalation.labels import CATEGORY_LABELS, PRIORITY_LABELS, STATE_LABELS
+from app.marks import N_
 from app.moderation.models import ModerationAction
 from app.moderation.service.auditing import entry_data
 from app.web.sentences import isolated_gettext
-
-
-def N_(text: str) -> str:
-    """Marks a string for the catalogue; it is translated when shown."""
-    return text
-
 
 # action -> sentence. Placeholders: %(actor)s who did it, %(status)s the state it moved to, %(member)s an assignee.
 SENTENCES: dict[str, str] = {

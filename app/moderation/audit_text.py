@@ -9,18 +9,13 @@ from flask_babel import gettext
 from markupsafe import Markup
 
 from app.admin.labels import ROLE_NAMES
+from app.marks import N_
 from app.moderation import listening
 from app.moderation.models import ModerationAction
 from app.moderation.service.auditing import entry_data
 from app.web.locale import absolute_time
 from app.web.sentences import isolated_gettext
 from app.web.sentences import isolated_ngettext as ngettext  # the name pybabel extracts plurals by
-
-
-def N_(text: str) -> str:
-    """Marks a string for the catalogue; it is translated when shown."""
-    return text
-
 
 # action -> sentence; a dict for the actions done to a post, by the post's kind. Placeholders: %(actor)s who did
 # it, %(id)s the target's number, %(author)s the post's author, %(member)s the member it was done to.

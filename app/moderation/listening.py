@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from app.marks import N_
+
 
 @dataclass(frozen=True)
 class Match:
@@ -26,10 +28,6 @@ class CustomRule:
     kind: str  # "keyword" or "regex"
     action: str  # "flag", "suggest_private" or "mask"
 
-
-def N_(text: str) -> str:
-    """Marks a string for the catalogue; pages translate it when they show it."""
-    return text
 
 
 BUILTIN_DETECTORS: dict[str, str] = {

@@ -25,8 +25,8 @@ from app.accounts.models import User
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import limiter
+from app.marks import N_
 from app.notifications import links
-from app.notifications.messages import N_
 from app.notifications.models import EmailMessage, MailReply
 from app.notifications.replyparse import html_to_text, strip_reply
 

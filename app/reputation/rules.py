@@ -6,10 +6,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-
-def N_(text: str) -> str:
-    """Marks a string for the translation catalogue; templates translate it when they show it."""
-    return text
+from app.marks import N_
 
 
 @dataclass(frozen=True)

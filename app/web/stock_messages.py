@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from flask_babel import get_translations
 
-
-def N_(text: str) -> str:
-    """Marks a string for the catalogue; WTForms asks for its translation when it shows it."""
-    return text
+from app.marks import N_
 
 
 def ngettext(singular: str, plural: str) -> tuple[str, str]:
