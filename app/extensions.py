@@ -38,3 +38,13 @@ def limit_for(name: str) -> str:
     ):
         return current_app.config[f"NEW_ACCOUNT_{name}"]
     return current_app.config[name]
+
+
+def post_limit() -> str:
+    """Questions, answers and case messages per member (the site's forms, the API and replies by e-mail)."""
+    return limit_for("POST_RATE_LIMIT")
+
+
+def flag_limit() -> str:
+    """Flags per member, from the site or the API."""
+    return limit_for("FLAG_RATE_LIMIT")

@@ -22,7 +22,7 @@ from app.db import db
 from app.errors import NotFound
 from app.escalation import service as escalation
 from app.escalation.workflow import ACTIVE_STATES
-from app.extensions import limit_for, limiter, user_or_address
+from app.extensions import limiter, post_limit, user_or_address
 from app.forum import service, view_counts
 from app.forum.forms import (
     AnswerForm,
@@ -44,10 +44,6 @@ from app.web.locale import post_language
 
 bp = Blueprint("forum", __name__)
 Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
-
-
-def _post_limit() -> str:
-    return limit_for("POST_RATE_LIMIT")
 
 
 def _posted(response) -> bool:
@@ -337,7 +333,7 @@ def _count_view(question_id: int) -> None:
 
 @bp.route("/ask", methods=["GET", "POST"])
 @access("member")
-@limiter.limit(_post_limit, key_func=user_or_address, methods=["POST"], deduct_when=_posted)
+@limiter.limit(post_limit, key_func=user_or_address, methods=["POST"], deduct_when=_posted)
 def ask():
     require(current_user, "ask", None, _("Your account is suspended, so you can't ask questions right now."))
     form = QuestionForm()
@@ -378,7 +374,7 @@ def ask_check():
 
 @bp.post("/questions/<id:question_id>/answers")
 @access("member")
-@limiter.limit(_post_limit, key_func=user_or_address, deduct_when=_posted)
+@limiter.limit(post_limit, key_func=user_or_address, deduct_when=_posted)
 def answer(question_id: int):
     form = AnswerForm()
 

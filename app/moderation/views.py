@@ -17,7 +17,7 @@ from app.auth.permissions import can
 from app.auth.visibility import access_post
 from app.db import db
 from app.errors import NotFound, ValidationFailed
-from app.extensions import limit_for, limiter, user_or_address
+from app.extensions import flag_limit, limiter, user_or_address
 from app.forum import service as forum
 from app.forum.forms import TagDescriptionForm
 from app.forum.models import Answer
@@ -48,10 +48,6 @@ def queue_count() -> dict:
     return {}
 
 
-def _flag_limit() -> str:
-    return limit_for("FLAG_RATE_LIMIT")
-
-
 def _question_url(post) -> str:
     if isinstance(post, Answer):
         return url_for("forum.question", question_id=post.question_id, _anchor=f"answer-{post.id}")
@@ -70,7 +66,7 @@ def _reason(form) -> str:
 @bp.route("/questions/<id:post_id>/flag", methods=["GET", "POST"], defaults={"kind": "questions"})
 @bp.route("/answers/<id:post_id>/flag", methods=["GET", "POST"], defaults={"kind": "answers"})
 @access("member")
-@limiter.limit(_flag_limit, key_func=user_or_address, methods=["POST"])
+@limiter.limit(flag_limit, key_func=user_or_address, methods=["POST"])
 def flag(kind: str, post_id: int):
     session, kind = db.session(), kind.removesuffix("s")
     post = access_post(session, current_user, kind, post_id)
