@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +28,14 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # The PostgreSQL leg stands for production with several workers, so its rate limits count in Redis.
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or ("redis://127.0.0.1:6379/3" if POSTGRES_URL else None)
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+if sys.version_info < (3, 13):
+    # Before 3.13 CPython keeps ast.parse's recursion counter per interpreter, not per thread, so two threads
+    # parsing at once can fail with "SystemError: AST constructor recursion depth mismatch"
+    # (python/cpython#106905). Every test builds an app, and Werkzeug parses each URL rule; a background thread
+    # of an earlier test that logs an exception parses too, for the ^^^ marks under the failing expression.
+    # The suite does without those marks rather than fail at random.
+    traceback._extract_caret_anchors_from_line_segment = lambda segment: None
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
