@@ -14,7 +14,8 @@ from app.accounts import company, oidc
 from app.accounts.forms import CompanyLinkForm, CompanyUsernameForm, StartCompanySignInForm
 from app.accounts.models import User
 from app.accounts.service import SignIn
-from app.accounts.views import _fresh_session, _login_throttle
+from app.accounts.throttle import login_throttle
+from app.accounts.views import _fresh_session
 from app.auth.access import access
 from app.db import db
 from app.errors import PermissionDenied, ValidationFailed
@@ -163,7 +164,7 @@ def link():
     identity = _pending()
     form = CompanyLinkForm(prefix="link")
     attempt = SignIn(form.login.data or "", form.password.data or "", _user_agent())
-    user = submitted(form, lambda: company.link_account(db.session(), identity, attempt, _login_throttle()))
+    user = submitted(form, lambda: company.link_account(db.session(), identity, attempt, login_throttle()))
     if user is None:
         form.password.data = ""
         username_form = CompanyUsernameForm(prefix="new", username=identity.username)

@@ -13,8 +13,11 @@ import math
 import time
 from dataclasses import dataclass
 
-from limits import RateLimitItem
+from flask import current_app
+from limits import RateLimitItem, parse
 from limits.storage import Storage
+
+from app.extensions import limiter
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,17 @@ class LoginThrottle:
     def succeeded(self, login: str) -> None:
         for key in self._keys(login):
             self.storage.clear(key)
+
+
+def login_throttle() -> LoginThrottle | None:
+    """The app's throttle, from its settings and the rate limiter's storage; None when rate limits are off.
+    The site's sign-in, the company sign-in's account linking and the API's token request share it."""
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return None
+    return LoginThrottle(
+        limiter.storage,
+        parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]),
+        delay=int(config["LOGIN_ACCOUNT_DELAY"]),
+        max_delay=int(config["LOGIN_ACCOUNT_MAX_DELAY"]),
+    )

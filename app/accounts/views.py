@@ -20,7 +20,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
-from limits import parse, parse_many
+from limits import parse_many
 
 from app.accounts import oidc, service, service_mail, sessions
 from app.accounts.forms import (
@@ -36,7 +36,7 @@ from app.accounts.forms import (
     StartCompanySignInForm,
 )
 from app.accounts.models import User
-from app.accounts.throttle import LoginThrottle
+from app.accounts.throttle import login_throttle
 from app.auth.access import access
 from app.db import db
 from app.errors import BadRequest
@@ -71,18 +71,6 @@ def _fresh_session() -> None:
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's per-request copy
     if locale:
         session["locale"] = locale
-
-
-def _login_throttle() -> LoginThrottle | None:
-    config = current_app.config
-    if not config["RATELIMIT_ENABLED"]:
-        return None
-    return LoginThrottle(
-        limiter.storage,
-        parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]),
-        delay=int(config["LOGIN_ACCOUNT_DELAY"]),
-        max_delay=int(config["LOGIN_ACCOUNT_MAX_DELAY"]),
-    )
 
 
 def _register_limit() -> str:
@@ -135,7 +123,7 @@ def login():
         attempt = service.SignIn(
             form.login.data, form.password.data, request.headers.get("User-Agent", ""), admins_only=company_only
         )
-        user = service.sign_in(db.session(), attempt, _login_throttle())
+        user = service.sign_in(db.session(), attempt, login_throttle())
         if user is not None:
             db.commit()
             _fresh_session()

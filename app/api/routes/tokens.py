@@ -8,7 +8,7 @@ from flask_login import current_user
 from spectree import Response
 
 from app.accounts import service as accounts
-from app.accounts.throttle import LoginThrottle
+from app.accounts.throttle import login_throttle
 from app.api import schemas, shapes, tokens
 from app.api.auth import Unauthenticated, api_access
 from app.api.blueprint import Errors, bp, secured, spec
@@ -31,7 +31,7 @@ def create_token():
     """Create a token with a username (or e-mail) and password."""
     body: schemas.TokenRequest = request.context.json
     session = db.session()
-    throttle = _throttle()
+    throttle = login_throttle()
     if throttle is not None and (wait := throttle.wait(body.username)):
         raise RateLimited(_("Too many failed sign-ins for this account. Try again later."), retry_after=wait)
     user = accounts.authenticate(session, body.username, body.password)
@@ -44,12 +44,6 @@ def create_token():
     token, raw = tokens.create(session, user, body.name, list(body.scopes), body.expires_in_days)
     db.commit()
     return schemas.NewToken(**shapes.token_of(token).model_dump(), token=raw), 201
-
-
-def _throttle() -> LoginThrottle | None:
-    from app.accounts.views import _login_throttle
-
-    return _login_throttle()
 
 
 @bp.get("/tokens")
