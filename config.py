@@ -116,6 +116,8 @@ class Config:
             "LANGUAGES": dict(LANGUAGES),
             "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
+            # Prepended to every rate-limit key: two sites (or a staging copy) may share a Redis but not their counts.
+            "RATELIMIT_KEY_PREFIX": env.text("RATELIMIT_KEY_PREFIX", ""),
             "LOGIN_RATE_LIMIT": env.text("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
             # Failed sign-ins per account (from any address), then a wait that doubles per failure up to a cap.
             "LOGIN_ACCOUNT_RATE_LIMIT": env.text("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),
