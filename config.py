@@ -114,6 +114,9 @@ class Config:
             "SESSION_COOKIE_SECURE": secure_cookies,
             "REMEMBER_COOKIE_SECURE": secure_cookies,
             "LANGUAGES": dict(LANGUAGES),
+            # How many proxies (load balancer, nginx) stand in front of the app and add X-Forwarded-For/-Proto; 0
+            # trusts none of those headers, as is right when visitors reach gunicorn directly.
+            "TRUSTED_PROXIES": env.integer("TRUSTED_PROXIES", 0),
             "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
             # Prepended to every rate-limit key: two sites (or a staging copy) may share a Redis but not their counts.
