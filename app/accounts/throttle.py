@@ -23,12 +23,12 @@ class LoginThrottle:
     allowed: RateLimitItem
     delay: int = 60
     max_delay: int = 900
+    prefix: str = ""  # RATELIMIT_KEY_PREFIX: another site on the same Redis keeps its own counts
 
-    @staticmethod
-    def _keys(login: str) -> tuple[str, str]:
+    def _keys(self, login: str) -> tuple[str, str]:
         # Hashed: no e-mail address ends up in Redis, and every key has the same length.
         account = hashlib.sha256(login.strip().lower().encode()).hexdigest()
-        return f"login-failures/{account}", f"login-wait/{account}"
+        return f"{self.prefix}login-failures/{account}", f"{self.prefix}login-wait/{account}"
 
     def wait(self, login: str) -> int:
         """Seconds before `login` may be tried again; 0 when it may be tried now."""

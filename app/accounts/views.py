@@ -82,6 +82,7 @@ def _login_throttle() -> LoginThrottle | None:
         parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]),
         delay=int(config["LOGIN_ACCOUNT_DELAY"]),
         max_delay=int(config["LOGIN_ACCOUNT_MAX_DELAY"]),
+        prefix=config.get("RATELIMIT_KEY_PREFIX", ""),
     )
 
 
