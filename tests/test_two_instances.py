@@ -89,9 +89,19 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def _require_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL or "", socket_connect_timeout=2).ping()
+    except (redis.RedisError, ValueError) as error:
+        pytest.skip(f"no Redis at {REDIS_URL} for the servers to share ({error})")
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory, postgres_schema: str | None) -> Iterator[Servers]:
     """An emptied database with a board and a member, then two gunicorn instances on it; both are always stopped."""
+    _require_redis()
     tmp = tmp_path_factory.mktemp("two-instances")
     shared_files = tmp / "shared-attachments"
     app = make_app(tmp, postgres_schema, SEARCH_BACKEND="postgres", ATTACHMENT_DIR=str(shared_files))
