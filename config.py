@@ -94,9 +94,16 @@ class Config:
             # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
             # app servers).
             "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
-            # Attachments: "local" keeps files in ATTACHMENT_DIR (a shared disk when there are several servers).
+            # Attachments: "local" keeps files in ATTACHMENT_DIR (a shared disk when there are several servers), "s3"
+            # in an S3-compatible bucket (empty keys: boto3's own credential chain, e.g. an instance role).
             "ATTACHMENT_STORAGE": env.text("ATTACHMENT_STORAGE", "local"),
             "ATTACHMENT_DIR": env.text("ATTACHMENT_DIR", str(instance / "attachments")),
+            "ATTACHMENT_S3_BUCKET": env.text("ATTACHMENT_S3_BUCKET", ""),
+            "ATTACHMENT_S3_PREFIX": env.text("ATTACHMENT_S3_PREFIX", "attachments/"),
+            "ATTACHMENT_S3_ENDPOINT_URL": env.text("ATTACHMENT_S3_ENDPOINT_URL", ""),
+            "ATTACHMENT_S3_REGION": env.text("ATTACHMENT_S3_REGION", ""),
+            "ATTACHMENT_S3_ACCESS_KEY_ID": env.text("ATTACHMENT_S3_ACCESS_KEY_ID", ""),
+            "ATTACHMENT_S3_SECRET_ACCESS_KEY": env.text("ATTACHMENT_S3_SECRET_ACCESS_KEY", ""),
             "ATTACHMENT_MAX_BYTES": env.integer("ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
             "ATTACHMENTS_PER_POST": env.integer("ATTACHMENTS_PER_POST", 10),
             "ATTACHMENT_DAILY_QUOTA": env.integer("ATTACHMENT_DAILY_QUOTA", 50),
@@ -107,8 +114,13 @@ class Config:
             "SESSION_COOKIE_SECURE": secure_cookies,
             "REMEMBER_COOKIE_SECURE": secure_cookies,
             "LANGUAGES": dict(LANGUAGES),
+            # How many proxies (load balancer, nginx) stand in front of the app and add X-Forwarded-For/-Proto; 0
+            # trusts none of those headers, as is right when visitors reach gunicorn directly.
+            "TRUSTED_PROXIES": env.integer("TRUSTED_PROXIES", 0),
             "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
+            # Prepended to every rate-limit key: two sites (or a staging copy) may share a Redis but not their counts.
+            "RATELIMIT_KEY_PREFIX": env.text("RATELIMIT_KEY_PREFIX", ""),
             "LOGIN_RATE_LIMIT": env.text("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
             # Failed sign-ins per account (from any address), then a wait that doubles per failure up to a cap.
             "LOGIN_ACCOUNT_RATE_LIMIT": env.text("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes"),

@@ -135,3 +135,17 @@ def test_the_redis_client_is_a_pinned_dependency(tmp_path):
     assert "redis" in pins
     assert version("redis") == pins["redis"].strip()
     make_app(tmp_path, None, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/3")  # starts
+
+
+def test_two_sites_on_one_redis_keep_their_own_account_counts():
+    """RATELIMIT_KEY_PREFIX reaches the per-account counts too, which use the storage directly."""
+    from limits import parse
+    from limits.storage import MemoryStorage
+
+    from app.accounts.throttle import LoginThrottle
+
+    storage = MemoryStorage()
+    shop, staging = (LoginThrottle(storage, parse("2 per 15 minutes"), prefix=name) for name in ("shop:", "staging:"))
+    shop.failed("lucy_h")
+    assert shop.failed("lucy_h") > 0
+    assert shop.wait("lucy_h") > 0 and staging.wait("lucy_h") == 0

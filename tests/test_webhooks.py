@@ -32,11 +32,13 @@ class Receiver:
         self.calls: list[dict] = []
         self.statuses: list[int] = []
         self.delay = 0.0
+        self.arrived = threading.Event()  # set when a call comes in, before the delay
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.arrived.set()
                 time.sleep(receiver.delay)
                 receiver.calls.append({"headers": dict(self.headers), "body": body, "path": self.path})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
@@ -289,3 +291,21 @@ def test_admins_register_endpoints_read_the_log_and_redeliver(app, client, sessi
     assert client.form_post(f"/admin/webhooks/{endpoint.id}/active", {"active": "0"}).status_code == 302
     session.refresh(endpoint)
     assert endpoint.active is False
+
+
+def test_two_servers_delivering_at_once_send_each_event_once(app, session, receiver, case_world):
+    """Every app server (and worker) delivers after its own commits: the one that leases a delivery sends it, and
+    another that read it as due meanwhile skips it. (On PostgreSQL both sent it before the lease.)"""
+    _customer, question, moderator, _agent = case_world
+    add_endpoint(session, receiver.url, ["case.opened"], staff=True)
+    escalation.escalate(session, moderator, question.id, escalation.EscalationDraft(category="billing"))
+    session.commit()
+    app.config["WEBHOOK_TIMEOUT"] = 10.0
+    receiver.delay = 1.0  # the first server is still waiting for the help desk when the second looks
+    first = threading.Thread(target=deliver, args=(app,))
+    first.start()
+    assert receiver.arrived.wait(timeout=10)
+    assert deliver(app) == 0
+    first.join(timeout=10)
+    delivery = session.scalar(select(WebhookDelivery))
+    assert len(receiver.calls) == 1 and delivery.status == "delivered" and delivery.attempts == 1

@@ -26,12 +26,12 @@ class LoginThrottle:
     allowed: RateLimitItem
     delay: int = 60
     max_delay: int = 900
+    prefix: str = ""  # RATELIMIT_KEY_PREFIX: another site on the same Redis keeps its own counts
 
-    @staticmethod
-    def _keys(login: str) -> tuple[str, str]:
+    def _keys(self, login: str) -> tuple[str, str]:
         # Hashed: no e-mail address ends up in Redis, and every key has the same length.
         account = hashlib.sha256(login.strip().lower().encode()).hexdigest()
-        return f"login-failures/{account}", f"login-wait/{account}"
+        return f"{self.prefix}login-failures/{account}", f"{self.prefix}login-wait/{account}"
 
     def wait(self, login: str) -> int:
         """Seconds before `login` may be tried again; 0 when it may be tried now."""
@@ -67,4 +67,5 @@ def login_throttle() -> LoginThrottle | None:
         parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]),
         delay=int(config["LOGIN_ACCOUNT_DELAY"]),
         max_delay=int(config["LOGIN_ACCOUNT_MAX_DELAY"]),
+        prefix=config.get("RATELIMIT_KEY_PREFIX", ""),
     )

@@ -1,16 +1,38 @@
-"""Where attachment bytes live, behind a small interface: a local directory by default. Another backend (S3 or
-any object store) implements the same five methods and is chosen by ATTACHMENT_STORAGE."""
+"""Where attachment bytes live, behind a small interface chosen by ATTACHMENT_STORAGE: a local directory (one
+server, or a disk every app server mounts) or an S3-compatible bucket (app/attachments/s3_storage.py)."""
 
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 _KEY = re.compile(r"^[a-z0-9]{2}/[a-z0-9]{32}(?:-thumb)?\.[a-z]{3,4}$")
+CHUNK = 64 * 1024  # a file is served in pieces of this size, so a worker never holds a whole upload in memory
+
+
+def check_key(key: str) -> str:
+    """The key, if it is one the service makes: a backend never touches a name it did not make."""
+    if not _KEY.match(key):
+        raise ValueError(f"not a storage key: {key!r}")
+    return key
+
+
+def is_key(name: str) -> bool:
+    return bool(_KEY.match(name))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A stored file being read: its size (for Content-Length) and its bytes in chunks (closed when exhausted)."""
+
+    size: int
+    chunks: Iterator[bytes]
 
 
 class Storage(Protocol):
@@ -19,6 +41,10 @@ class Storage(Protocol):
     def save(self, key: str, data: bytes) -> None: ...
 
     def load(self, key: str) -> bytes | None: ...
+
+    def open(self, key: str) -> Opened | None:
+        """The file for streaming to a reader, or None when it is missing (answered before any header is sent)."""
+        ...
 
     def delete(self, key: str) -> None: ...
 
@@ -34,9 +60,7 @@ class LocalStorage:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise ValueError(f"not a storage key: {key!r}")
-        return self.root / key
+        return self.root / check_key(key)
 
     def save(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -53,6 +77,13 @@ class LocalStorage:
         except FileNotFoundError:
             return None
 
+    def open(self, key: str) -> Opened | None:
+        try:
+            handle = self._path(key).open("rb")
+        except FileNotFoundError:
+            return None
+        return Opened(os.fstat(handle.fileno()).st_size, _read_chunks(handle))
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
@@ -61,17 +92,26 @@ class LocalStorage:
             return
         for path in self.root.glob("*/*"):
             key = path.relative_to(self.root).as_posix()
-            if _KEY.match(key):
+            if is_key(key):
                 yield key
 
     def age_seconds(self, key: str) -> float:
-        import time
-
         return time.time() - self._path(key).stat().st_mtime
+
+
+def _read_chunks(handle: Any) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
 
 
 def make_storage(config: Any) -> Storage:
     kind = config.get("ATTACHMENT_STORAGE", "local")
     if kind == "local":
         return LocalStorage(config["ATTACHMENT_DIR"])
-    raise ValueError(f"unknown ATTACHMENT_STORAGE {kind!r}")
+    if kind == "s3":
+        # Imported only here: a site on local storage never loads boto3.
+        from app.attachments.s3_storage import S3Storage
+
+        return S3Storage.from_config(config)
+    raise ValueError(f"unknown ATTACHMENT_STORAGE {kind!r}: use 'local' or 's3'")

@@ -100,10 +100,12 @@ def upload():
 
 
 def _file_response(attachment: Attachment, key: str | None, content_type: str) -> Response:
-    data = storage().load(key) if key else None
-    if data is None:
+    # Streamed from the storage (a bucket too: served from this site's origin under its headers, not redirected).
+    opened = storage().open(key) if key else None
+    if opened is None:
         abort(404)
-    response = Response(data, mimetype=content_type.split(";")[0])
+    response = Response(opened.chunks, mimetype=content_type.split(";")[0])
+    response.content_length = opened.size
     if ";" in content_type:
         response.headers["Content-Type"] = content_type
     disposition = "inline" if attachment.is_image else "attachment"

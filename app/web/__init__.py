@@ -11,7 +11,7 @@ from app.auth.permissions import can, moderators_are_employees
 from app.ids import IdConverter
 from app.reputation.rules import BADGE_BY_KEY
 from app.web.display import notification_text, rank_of
-from app.web.edge import refuse_control_characters, safe_next
+from app.web.edge import refuse_control_characters, safe_next, trust_proxies
 from app.web.forms import form_error, form_status, submitted
 from app.web.headers import register_headers
 from app.web.locale import (
@@ -29,6 +29,7 @@ __all__ = ["form_error", "form_status", "register_web", "safe_next", "select_loc
 
 def register_web(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    trust_proxies(app)
     # First of all the before-request checks: CSRF, sign-in and the views must never see such input.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters)
     register_headers(app)

@@ -5,14 +5,25 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors import CONTROL_CHARACTERS, BadRequest
 
 # Control characters, also percent-encoded: a CR or LF would split the Location header (a 500), and
 # browsers drop tabs and newlines inside a URL, so "/\t/evil.example" would leave the site.
 _UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f]|%[01][0-9a-f]|%7f", re.IGNORECASE)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES load balancers or proxies, take the visitor's address and scheme from the
+    X-Forwarded-For/-Proto headers they add: otherwise every visitor has the balancer's address, so they all share
+    one rate-limit count and, with a balancer on the same host, anyone could read /metrics. Off by default, since a
+    visitor who reaches the app directly could write those headers himself."""
+    hops = int(app.config.get("TRUSTED_PROXIES", 0))
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def safe_next(target: str | None, fallback: str) -> str:

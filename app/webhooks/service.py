@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -41,6 +41,8 @@ EVENTS = {
 RETRY_FOR = timedelta(days=1)
 FIRST_RETRY, LONGEST_RETRY = timedelta(seconds=30), timedelta(hours=6)
 TIMEOUT = 10.0
+# A delivery being sent is not due for anyone else meanwhile: several app servers (or workers) deliver at once.
+LEASE = timedelta(minutes=5)
 RESPONSE_KEPT = 300
 
 
@@ -377,7 +379,7 @@ def deliver_due(session: Session, config: dict, now: datetime | None = None, lim
     delivered = 0
     for delivery in due:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        if endpoint is None or not endpoint.active:
+        if endpoint is None or not endpoint.active or not _claim(session, delivery.id, now):
             continue
         outcome = post(endpoint, delivery, allow_private, timeout)
         delivery.attempts += 1
@@ -397,6 +399,26 @@ def deliver_due(session: Session, config: dict, now: datetime | None = None, lim
                 _switch_off(session, endpoint)
         session.commit()
     return delivered
+
+
+def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
+    """Lease one due delivery to this deliverer (committed, so the call holds no lock): a server that read it as due
+    too finds it no longer due and skips it, so a help desk gets each event once. A crash mid-call leaves it due
+    again when the lease ends."""
+    claimed = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed:
+        session.refresh(session.get(WebhookDelivery, delivery_id))  # its attempts as the last deliverer left them
+    session.commit()  # no transaction stays open (on SQLite: no write lock) while the help desk's server answers
+    return bool(claimed)
 
 
 def _switch_off(session: Session, endpoint: WebhookEndpoint) -> None:
