@@ -1,0 +1,450 @@
+"""`python -m bench http`: Agora under gunicorn, driven by wrk, beside a bare Flask "hello world" floor.
+
+Issue 15's comparison, reproducible on any machine: the comparison data set (bench.comparison) is loaded,
+then gunicorn (2 sync workers on 127.0.0.1, a free port) serves first the hello-world floor and then Agora
+with production settings, and wrk (Debian's `wrk`) loads each page at 8 connections for 20 s. Every page
+is given as req/s, wrk's latency percentiles and the ratio to the floor measured in the same run, plus the
+median of sequential single requests (one connection, so the server time of one page without queueing).
+After the load the RSS of each gunicorn worker is read from /proc. `--markdown` prints the table for
+bench/RESULTS.md, `--json` the figures for a machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import comparison
+
+Log = Callable[[str], None]
+
+ROOT = comparison.ROOT
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+RSS_TARGET_MB = 150
+# Issue 15's targets, as shares of the hello floor measured in the same run.
+VISITOR_TARGET = 0.30
+MEMBER_TARGET = 0.05
+
+
+# --- wrk -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    requests_per_second: float
+    latency_ms: dict[str, float]  # "50", "75", "90", "99" -> milliseconds
+    non_2xx_3xx: int = 0
+    socket_errors: int = 0
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_DURATION = re.compile(r"^([\d.]+)(us|ms|s|m)$")
+
+
+def _ms(value: str) -> float:
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise ValueError(f"not a wrk duration: {value!r}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """The figures of `wrk --latency` output; raises ValueError when the output is not what wrk prints."""
+    latency = {pct: _ms(value) for pct, value in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", output, re.M)}
+    done = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m),", output, re.M)
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    if not (done and rate) or len(latency) != 4:
+        raise ValueError("wrk output without a latency distribution or a request rate:\n" + output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return WrkResult(
+        requests=int(done.group(1)),
+        seconds=_ms(done.group(2) + done.group(3)) / 1000,
+        requests_per_second=float(rate.group(1)),
+        latency_ms=latency,
+        non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("wrk is not installed: it is the load generator of this benchmark. "
+                         "On Debian/Ubuntu: sudo apt-get install -y wrk")
+    return path
+
+
+def run_wrk(url: str, duration_s: int, connections: int, threads: int, cookie: str | None = None) -> WrkResult:
+    command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    done = subprocess.run([*command, url],  # noqa: S603 - our own arguments
+                           capture_output=True, text=True, timeout=duration_s + 60, check=True)
+    return parse_wrk(done.stdout)
+
+
+# --- gunicorn ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's workers: the children of the master process."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workers: int, log_path: Path) -> Iterator[Server]:
+    """gunicorn with `workers` sync workers on a free port of 127.0.0.1, until the block ends."""
+    port = free_port()
+    command = [str(GUNICORN), "--workers", str(workers), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+               "--chdir", str(ROOT), "--log-level", "warning", app_spec]
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(command, env=  # noqa: S603 - our own arguments
+                                   {**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        server = Server(process, port)
+        try:
+            _wait_until_up(server, log_path)
+            yield server
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_up(server: Server, log_path: Path, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.process.returncode}); see {log_path}")
+        try:
+            if fetch(server.port, "/").status < 500:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within {timeout_s:.0f}s; see {log_path}")
+
+
+# --- plain HTTP ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: str
+    cookies: dict[str, str]
+    location: str | None
+
+
+def fetch(port: int, path: str, cookie: str | None = None, form: dict[str, str] | None = None,
+          connection: http.client.HTTPConnection | None = None) -> Response:
+    conn = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request("POST" if form is not None else "GET", path, body=body, headers=headers)
+    answer = conn.getresponse()
+    text = answer.read().decode("utf-8", "replace")
+    cookies = {}
+    for header in answer.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        cookies[name.strip()] = rest.split(";", 1)[0]
+    if connection is None:
+        conn.close()
+    return Response(answer.status, text, cookies, answer.headers.get("Location"))
+
+
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items() if value)
+
+
+def sign_in(port: int, username: str, password: str) -> str:
+    """A session cookie from the real sign-in form (CSRF token and all), as a browser gets one."""
+    page = fetch(port, "/login")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.body)
+    if page.status != 200 or not token:
+        raise RuntimeError(f"the sign-in page answered {page.status} without a CSRF token")
+    cookies = dict(page.cookies)
+    signed = fetch(port, "/login", _cookie_header(cookies),
+                   {"csrf_token": token.group(1), "login": username, "password": password})
+    cookies.update(signed.cookies)
+    if signed.status != 302:
+        raise RuntimeError(f"signing in as {username} answered {signed.status}, not a redirect")
+    return _cookie_header(cookies)
+
+
+def sequential_ms(port: int, path: str, repeat: int, cookie: str | None = None) -> float:
+    """Median time of `repeat` requests one after another on one keep-alive connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            fetch(port, path, cookie, connection=conn)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        conn.close()
+    return statistics.median(times)
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    signed_in: bool = False
+    expect: str = ""  # a string the page must hold (checked once before the load)
+
+
+@dataclass
+class Row:
+    name: str
+    path: str
+    signed_in: bool
+    wrk: WrkResult
+    single_ms: float | None
+    ratio: float | None = None
+    target: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None or self.ratio is None:
+            return None
+        return self.ratio >= self.target
+
+
+@dataclass
+class Report:
+    settings: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+    workers_rss_mb: list[float] = field(default_factory=list)
+    floor_workers_rss_mb: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        rows = []
+        for row in self.rows:
+            rows.append({**asdict(row), "met": row.met})
+        return {"settings": self.settings, "rows": rows, "workers_rss_mb": self.workers_rss_mb,
+                "floor_workers_rss_mb": self.floor_workers_rss_mb, "rss_target_mb": RSS_TARGET_MB}
+
+
+def targets(seed: comparison.ComparisonSeed) -> list[Target]:
+    question = f"/questions/{seed.hot_question_id}/{seed.hot_question_slug}"
+    return [
+        Target("question, 50 answers (visitor)", question, expect=f'/questions/{seed.hot_question_id}'),
+        Target("home / list (visitor)", "/"),
+        Target("board (visitor)", f"/boards/{seed.board_slug}"),
+        Target(f"search `{seed.search_word}` (visitor)", f"/search?q={seed.search_word}"),
+        Target("question, 50 answers (signed in)", question, signed_in=True, expect='action="/logout"'),
+    ]
+
+
+def agora_env(seed: comparison.ComparisonSeed) -> dict[str, str]:
+    """Production settings over the seeded database; the visitors' page cache on when this Agora has one."""
+    from config import config_for
+
+    env = {
+        "AGORA_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": seed.url,
+        "SEARCH_INDEX_DIR": seed.search_index_dir,
+        "PUBLIC_URL": "http://127.0.0.1",
+    }
+    if "PAGE_CACHE" in config_for("production"):
+        env["PAGE_CACHE"] = "1"
+    return env
+
+
+def measure(args: argparse.Namespace, seed: comparison.ComparisonSeed, log: Log = print) -> Report:
+    duration = 5 if args.quick else args.duration
+    report = Report(settings={
+        "duration_s": duration, "connections": args.connections, "threads": args.threads, "workers": args.workers,
+        "sequential": args.sequential, "database": seed.url.split("://", 1)[0],
+        "questions": seed.rows.get("questions"), "answers": seed.rows.get("answers"),
+        "users": seed.rows.get("users"),
+    })
+    logs = Path(args.log_dir)
+    logs.mkdir(parents=True, exist_ok=True)
+
+    with gunicorn("bench.hello:create_app()", {}, args.workers, logs / "hello.log") as floor:
+        log(f"hello floor on :{floor.port}: wrk {duration}s at {args.connections} connections")
+        result = run_wrk(floor.base + "/", duration, args.connections, args.threads)
+        single = sequential_ms(floor.port, "/", args.sequential)
+        report.rows.append(Row("hello floor", "/", False, result, single))
+        report.floor_workers_rss_mb = [round(rss_mb(pid), 1) for pid in floor.worker_pids()]
+    floor_rate = result.requests_per_second
+
+    env = agora_env(seed)
+    report.settings["page_cache"] = "PAGE_CACHE" in env
+    with gunicorn("wsgi:app", env, args.workers, logs / "agora.log") as agora:
+        cookie = sign_in(agora.port, seed.username, seed.password)
+        for target in targets(seed):
+            jar = cookie if target.signed_in else None
+            page = fetch(agora.port, target.path, jar)
+            if page.status != 200 or target.expect not in page.body:
+                raise RuntimeError(f"{target.path} answered {page.status} without {target.expect!r}")
+            single = sequential_ms(agora.port, target.path, args.sequential, jar)  # also warms both workers
+            log(f"{target.name}: single request {single:.1f} ms; wrk {duration}s")
+            result = run_wrk(agora.base + target.path, duration, args.connections, args.threads, jar)
+            goal = MEMBER_TARGET if target.signed_in else VISITOR_TARGET
+            report.rows.append(Row(target.name, target.path, target.signed_in, result, single,
+                                   result.requests_per_second / floor_rate if floor_rate else None, goal))
+        report.workers_rss_mb = [round(rss_mb(pid), 1) for pid in agora.worker_pids()]
+    return report
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def _verdict(row: Row) -> str:
+    met = row.met
+    if met is None:
+        return ""
+    return f"{'met' if met else 'not met'} (≥ {row.target:.0%})"
+
+
+def table_rows(report: Report) -> list[list[str]]:
+    rows = []
+    for row in report.rows:
+        latency = row.wrk.latency_ms
+        rows.append([
+            row.name, f"{row.wrk.requests_per_second:,.0f}",
+            f"{latency['50']:.1f} / {latency['90']:.1f} / {latency['99']:.1f}",
+            "1.00" if row.ratio is None and row.name == "hello floor" else f"{row.ratio:.3f}" if row.ratio else "",
+            f"{row.single_ms:.1f}" if row.single_ms is not None else "",
+            str(row.wrk.non_2xx_3xx + row.wrk.socket_errors), _verdict(row),
+        ])
+    return rows
+
+
+HEADERS = ["page", "req/s", "latency p50 / p90 / p99 (ms)", "× floor", "single request (ms)", "errors",
+           "target"]
+
+
+def markdown(report: Report) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(report)]
+    lines.append("")
+    lines.append(_memory_line(report))
+    return "\n".join(lines)
+
+
+def _memory_line(report: Report) -> str:
+    worst = max(report.workers_rss_mb, default=0.0)
+    verdict = "met" if worst and worst <= RSS_TARGET_MB else "not met"
+    return (f"Agora worker RSS after the load: {', '.join(f'{mb:.0f} MB' for mb in report.workers_rss_mb)} "
+            f"(target ≤ {RSS_TARGET_MB} MB each: {verdict}); hello floor workers: "
+            f"{', '.join(f'{mb:.0f} MB' for mb in report.floor_workers_rss_mb)}.")
+
+
+def text_table(report: Report) -> str:
+    rows = [HEADERS, *table_rows(report)]
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(HEADERS))]
+    out = ["  ".join(cell.ljust(width) if i in (0, 6) else cell.rjust(width)
+                     for i, (cell, width) in enumerate(zip(cells, widths, strict=True))) for cells in rows]
+    out.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join([*out, "", _memory_line(report)])
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=None, help=f"SQLAlchemy URL (default sqlite:///{comparison.DEFAULT_DB})")
+    parser.add_argument("--reuse", action="store_true", help="use the database at --db as loaded before")
+    parser.add_argument("--scale", type=float, default=None, help="DATASET_SCALE for the seed (default 1)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds of wrk per page (default 20)")
+    parser.add_argument("--quick", action="store_true", help="5 s per page instead of --duration")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument("--sequential", type=int, default=50, help="sequential requests per page (default 50)")
+    parser.add_argument("--log-dir", default=str(ROOT / "instance" / "bench-http"), help="gunicorn logs")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the figures as JSON")
+    output.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk_path()  # say so before seeding for minutes
+    if args.scale is not None:
+        os.environ["DATASET_SCALE"] = str(args.scale)
+    log: Log = (lambda line: print(line, file=sys.stderr)) if args.json or args.markdown else print
+    url = args.db or comparison.default_url()
+    index_dir = comparison.index_dir_for(url)
+    if args.reuse:
+        seed = comparison.describe(url, index_dir)
+    else:
+        log("Loading the comparison data set (python -m bench seed --comparison)")
+        seed = comparison.seed_comparison(url, index_dir, log)
+    report = measure(args, seed, log)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    elif args.markdown:
+        print(markdown(report))
+    else:
+        print(text_table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
