@@ -241,6 +241,53 @@ def sequential_ms(port: int, path: str, repeat: int, cookie: str | None = None) 
     return statistics.median(times)
 
 
+# --- the machine ---------------------------------------------------------------------------------
+
+
+def _first(path: str, prefix: str) -> str:
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        return "?"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(prefix)), "?")
+
+
+def _version(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=10)  # noqa: S603 - fixed commands
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
+
+
+def database_version(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return "SQLite " + conn.scalar(text("SELECT sqlite_version()"))
+            return conn.scalar(text("SELECT version()")).split(" on ")[0]
+    finally:
+        engine.dispose()
+
+
+def machine(url: str) -> dict[str, Any]:
+    """What the figures depend on, for RESULTS.md: cores, CPU, memory, versions, and how busy the machine was."""
+    memory_kb = _first("/proc/meminfo", "MemTotal").split()[0]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": _first("/proc/cpuinfo", "model name"),
+        "ram_gb": round(int(memory_kb) / 1024 / 1024, 1) if memory_kb.isdigit() else None,
+        "python": sys.version.split()[0],
+        "database": database_version(url),
+        "gunicorn": _version([str(GUNICORN), "--version"]),
+        "wrk": _version([wrk_path(), "--version"]).split(" [")[0],
+        "load_average_before": [round(n, 2) for n in os.getloadavg()],
+    }
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 
@@ -271,6 +318,7 @@ class Row:
 
 @dataclass
 class Report:
+    machine: dict[str, Any]
     settings: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
     workers_rss_mb: list[float] = field(default_factory=list)
@@ -280,7 +328,7 @@ class Report:
         rows = []
         for row in self.rows:
             rows.append({**asdict(row), "met": row.met})
-        return {"settings": self.settings, "rows": rows, "workers_rss_mb": self.workers_rss_mb,
+        return {"machine": self.machine, "settings": self.settings, "rows": rows, "workers_rss_mb": self.workers_rss_mb,
                 "floor_workers_rss_mb": self.floor_workers_rss_mb, "rss_target_mb": RSS_TARGET_MB}
 
 
@@ -313,7 +361,7 @@ def agora_env(seed: comparison.ComparisonSeed) -> dict[str, str]:
 
 def measure(args: argparse.Namespace, seed: comparison.ComparisonSeed, log: Log = print) -> Report:
     duration = 5 if args.quick else args.duration
-    report = Report(settings={
+    report = Report(machine=machine(seed.url), settings={
         "duration_s": duration, "connections": args.connections, "threads": args.threads, "workers": args.workers,
         "sequential": args.sequential, "database": seed.url.split("://", 1)[0],
         "questions": seed.rows.get("questions"), "answers": seed.rows.get("answers"),
@@ -346,6 +394,7 @@ def measure(args: argparse.Namespace, seed: comparison.ComparisonSeed, log: Log 
             report.rows.append(Row(target.name, target.path, target.signed_in, result, single,
                                    result.requests_per_second / floor_rate if floor_rate else None, goal))
         report.workers_rss_mb = [round(rss_mb(pid), 1) for pid in agora.worker_pids()]
+    report.machine["load_average_after"] = [round(n, 2) for n in os.getloadavg()]
     return report
 
 
@@ -377,8 +426,24 @@ HEADERS = ["page", "req/s", "latency p50 / p90 / p99 (ms)", "× floor", "single 
            "target"]
 
 
+def describe_run(report: Report) -> list[str]:
+    """The machine and the settings, as bullet points for RESULTS.md."""
+    m, s = report.machine, report.settings
+    return [
+        f"- Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM; Python {m['python']}, {m['database']}, "
+        f"{m['gunicorn']}, {m['wrk']}.",
+        f"- Load average (1, 5, 15 min) before the run {m['load_average_before']}, after "
+        f"{m.get('load_average_after', '?')}: the machine is shared, so other work competes for the cores.",
+        f"- Data: {s['users']:,} members, {s['questions']:,} questions, {s['answers']:,} answers on {s['database']}; "
+        f"gunicorn {s['workers']} sync workers; wrk {s['threads']} threads, {s['connections']} connections, "
+        f"{s['duration_s']} s per page; single request = median of {s['sequential']} sequential requests on one "
+        f"connection; visitors' page cache {'on' if s.get('page_cache') else 'not available in this build'}.",
+    ]
+
+
 def markdown(report: Report) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = [*describe_run(report), ""]
+    lines += ["| " + " | ".join(HEADERS) + " |", "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(report)]
     lines.append("")
     lines.append(_memory_line(report))
@@ -399,7 +464,7 @@ def text_table(report: Report) -> str:
     out = ["  ".join(cell.ljust(width) if i in (0, 6) else cell.rjust(width)
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))) for cells in rows]
     out.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join([*out, "", _memory_line(report)])
+    return "\n".join([*describe_run(report), "", *out, "", _memory_line(report)])
 
 
 # --- command line --------------------------------------------------------------------------------
