@@ -134,6 +134,18 @@ class Server:
         return sorted(pids)
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time the processes have used so far (from /proc/<pid>/stat, in clock ticks)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -227,18 +239,27 @@ def sign_in(port: int, username: str, password: str) -> str:
     return _cookie_header(cookies)
 
 
-def sequential_ms(port: int, path: str, repeat: int, cookie: str | None = None) -> float:
-    """Median time of `repeat` requests one after another on one keep-alive connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+@dataclass(frozen=True)
+class Sequential:
+    median_ms: float  # wall time seen by the client, one request at a time
+    cpu_ms: float  # the workers' CPU time per request: what other processes on the machine cannot inflate
+
+
+def sequential(server: Server, path: str, repeat: int, cookie: str | None = None) -> Sequential:
+    """`repeat` requests one after another on one keep-alive connection: the median time of one, and the
+    workers' CPU time per request (a server busy with other work stretches the first, hardly the second)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    workers = server.worker_pids()
     times = []
+    cpu_before = cpu_seconds(workers)
     try:
         for _ in range(repeat):
             started = time.perf_counter()
-            fetch(port, path, cookie, connection=conn)
+            fetch(server.port, path, cookie, connection=conn)
             times.append((time.perf_counter() - started) * 1000)
     finally:
         conn.close()
-    return statistics.median(times)
+    return Sequential(statistics.median(times), (cpu_seconds(workers) - cpu_before) * 1000 / repeat)
 
 
 # --- the machine ---------------------------------------------------------------------------------
@@ -306,6 +327,7 @@ class Row:
     signed_in: bool
     wrk: WrkResult
     single_ms: float | None
+    cpu_ms: float | None = None
     ratio: float | None = None
     target: float | None = None
 
@@ -373,8 +395,8 @@ def measure(args: argparse.Namespace, seed: comparison.ComparisonSeed, log: Log 
     with gunicorn("bench.hello:create_app()", {}, args.workers, logs / "hello.log") as floor:
         log(f"hello floor on :{floor.port}: wrk {duration}s at {args.connections} connections")
         result = run_wrk(floor.base + "/", duration, args.connections, args.threads)
-        single = sequential_ms(floor.port, "/", args.sequential)
-        report.rows.append(Row("hello floor", "/", False, result, single))
+        single = sequential(floor, "/", args.sequential)
+        report.rows.append(Row("hello floor", "/", False, result, single.median_ms, single.cpu_ms))
         report.floor_workers_rss_mb = [round(rss_mb(pid), 1) for pid in floor.worker_pids()]
     floor_rate = result.requests_per_second
 
@@ -387,12 +409,14 @@ def measure(args: argparse.Namespace, seed: comparison.ComparisonSeed, log: Log 
             page = fetch(agora.port, target.path, jar)
             if page.status != 200 or target.expect not in page.body:
                 raise RuntimeError(f"{target.path} answered {page.status} without {target.expect!r}")
-            single = sequential_ms(agora.port, target.path, args.sequential, jar)  # also warms both workers
-            log(f"{target.name}: single request {single:.1f} ms; wrk {duration}s")
+            single = sequential(agora, target.path, args.sequential, jar)  # also warms both workers
+            log(f"{target.name}: single request {single.median_ms:.1f} ms ({single.cpu_ms:.1f} ms CPU); "
+                f"wrk {duration}s")
             result = run_wrk(agora.base + target.path, duration, args.connections, args.threads, jar)
             goal = MEMBER_TARGET if target.signed_in else VISITOR_TARGET
-            report.rows.append(Row(target.name, target.path, target.signed_in, result, single,
-                                   result.requests_per_second / floor_rate if floor_rate else None, goal))
+            report.rows.append(Row(target.name, target.path, target.signed_in, result, single.median_ms,
+                                   single.cpu_ms, result.requests_per_second / floor_rate if floor_rate else None,
+                                   goal))
         report.workers_rss_mb = [round(rss_mb(pid), 1) for pid in agora.worker_pids()]
     report.machine["load_average_after"] = [round(n, 2) for n in os.getloadavg()]
     return report
@@ -417,13 +441,14 @@ def table_rows(report: Report) -> list[list[str]]:
             f"{latency['50']:.1f} / {latency['90']:.1f} / {latency['99']:.1f}",
             "1.00" if row.ratio is None and row.name == "hello floor" else f"{row.ratio:.3f}" if row.ratio else "",
             f"{row.single_ms:.1f}" if row.single_ms is not None else "",
+            f"{row.cpu_ms:.1f}" if row.cpu_ms is not None else "",
             str(row.wrk.non_2xx_3xx + row.wrk.socket_errors), _verdict(row),
         ])
     return rows
 
 
-HEADERS = ["page", "req/s", "latency p50 / p90 / p99 (ms)", "× floor", "single request (ms)", "errors",
-           "target"]
+HEADERS = ["page", "req/s", "latency p50 / p90 / p99 (ms)", "× floor", "single request (ms)",
+           "server CPU / request (ms)", "errors", "target"]
 
 
 def describe_run(report: Report) -> list[str]:
@@ -437,13 +462,14 @@ def describe_run(report: Report) -> list[str]:
         f"- Data: {s['users']:,} members, {s['questions']:,} questions, {s['answers']:,} answers on {s['database']}; "
         f"gunicorn {s['workers']} sync workers; wrk {s['threads']} threads, {s['connections']} connections, "
         f"{s['duration_s']} s per page; single request = median of {s['sequential']} sequential requests on one "
-        f"connection; visitors' page cache {'on' if s.get('page_cache') else 'not available in this build'}.",
+        f"connection, server CPU = the workers' user+system CPU time over those requests / {s['sequential']}; "
+        f"visitors' page cache {'on' if s.get('page_cache') else 'not available in this build'}.",
     ]
 
 
 def markdown(report: Report) -> str:
     lines = [*describe_run(report), ""]
-    lines += ["| " + " | ".join(HEADERS) + " |", "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += ["| " + " | ".join(HEADERS) + " |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(report)]
     lines.append("")
     lines.append(_memory_line(report))
@@ -461,7 +487,7 @@ def _memory_line(report: Report) -> str:
 def text_table(report: Report) -> str:
     rows = [HEADERS, *table_rows(report)]
     widths = [max(len(cells[i]) for cells in rows) for i in range(len(HEADERS))]
-    out = ["  ".join(cell.ljust(width) if i in (0, 6) else cell.rjust(width)
+    out = ["  ".join(cell.ljust(width) if i in (0, len(HEADERS) - 1) else cell.rjust(width)
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))) for cells in rows]
     out.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join([*describe_run(report), "", *out, "", _memory_line(report)])
