@@ -224,7 +224,7 @@ def reindex(url: str, search_index_dir: str) -> int:
     from app.db import db
     from app.search import service as search
 
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32,
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "PUBLIC_URL": "http://127.0.0.1",
                       **app_settings(url, search_index_dir)})
     with app.app_context():
         backend = app.extensions["agora_search"]

@@ -432,12 +432,17 @@ def _verdict(row: Row) -> str:
     return f"{'met' if met else 'not met'} (≥ {row.target:.0%})"
 
 
+def _rate(per_second: float) -> str:
+    """Whole requests per second, with a decimal below 100 (a busy machine's 6.4 is not 6)."""
+    return f"{per_second:,.0f}" if per_second >= 100 else f"{per_second:.1f}"
+
+
 def table_rows(report: Report) -> list[list[str]]:
     rows = []
     for row in report.rows:
         latency = row.wrk.latency_ms
         rows.append([
-            row.name, f"{row.wrk.requests_per_second:,.0f}",
+            row.name, _rate(row.wrk.requests_per_second),
             f"{latency['50']:.1f} / {latency['90']:.1f} / {latency['99']:.1f}",
             "1.00" if row.ratio is None and row.name == "hello floor" else f"{row.ratio:.3f}" if row.ratio else "",
             f"{row.single_ms:.1f}" if row.single_ms is not None else "",
