@@ -32,7 +32,7 @@ from app.content import RENDER_VERSION, slugify
 from app.db import Base
 from app.models import import_all_models
 from app.reputation import rules
-from bench.seed import BatchInserter, _bulk_engine, remove_database
+from bench.seed import BatchInserter, _bulk_engine, remove_database, schema_differences
 
 Log = Callable[[str], None]
 
@@ -303,6 +303,13 @@ def describe(url: str, search_index_dir: str) -> ComparisonSeed:
     """The ComparisonSeed of an already loaded database (for `bench http --reuse`)."""
     from app.forum.models import Board, Question
 
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.exists():
+            raise SystemExit(f"nothing to reuse at {path}: run `python -m bench seed --comparison` first")
+        if missing := schema_differences(path):  # the models moved on since it was loaded (e.g. after a merge)
+            raise SystemExit(f"{path} predates the current models ({', '.join(missing[:5])}); seed it again")
     datagen = load_datagen()
     engine = create_engine(url)
     with engine.connect() as conn:

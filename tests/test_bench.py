@@ -23,7 +23,7 @@ from app.reputation import rules
 from app.reputation.models import PointEvent, UserBadge
 from bench import __main__ as bench_cli
 from bench import comparison
-from bench.http_load import parse_wrk
+from bench.wrk import parse_wrk
 from tests.conftest import POSTGRES_URL
 
 # Real output of `wrk -t2 -c8 -d3s --latency` (Debian's wrk 4.1.0) against bench.hello under gunicorn.
