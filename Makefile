@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres browser lint bench clean translations
+.PHONY: run test test-sqlite test-postgres browser lint bench bench-http clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.pages
+
+## make bench-http: issue 15's comparison (gunicorn + wrk beside a hello-world floor); needs Debian's wrk
+bench-http: $(VENV)/.installed translations
+	$(BIN)/python -m bench http --markdown
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache

@@ -1,1 +1,1 @@
-"""Benchmarks for Agora: `python -m bench.pages` seeds a large SQLite database and times the main pages."""
+"""Benchmarks for Agora, run by hand: `python -m bench` lists them (http, seed --comparison, pages, search, ...)."""
