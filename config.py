@@ -144,6 +144,17 @@ class Config:
             "REDIS_URL": env.text("REDIS_URL", ""),
             "VIEW_FLUSH_EVERY": env.integer("VIEW_FLUSH_EVERY", 100),
             "VIEW_FLUSH_SECONDS": env.integer("VIEW_FLUSH_SECONDS", 30),
+            # Background jobs: with REDIS_URL set, work after a commit (mail, search outbox, webhooks, exports) and
+            # the periodic jobs run in `flask jobs worker` processes (RQ); without it, in this process after commit.
+            # Queues are named JOBS_PREFIX and JOBS_PREFIX-bulk. A failing job is tried JOBS_RETRIES more times,
+            # after JOBS_RETRY_SECONDS, then twice as long each time. The sweep (every JOBS_SWEEP_SECONDS) does
+            # whatever the outbox tables still hold, so a lost queue message only delays work.
+            "JOBS_PREFIX": env.text("JOBS_PREFIX", "agora"),
+            "JOBS_RETRIES": env.integer("JOBS_RETRIES", 5),
+            "JOBS_RETRY_SECONDS": env.integer("JOBS_RETRY_SECONDS", 10),
+            "JOBS_TIMEOUT": env.integer("JOBS_TIMEOUT", 900),
+            "JOBS_SWEEP_SECONDS": env.integer("JOBS_SWEEP_SECONDS", 60),
+            "JOBS_OVERDUE_SECONDS": env.integer("JOBS_OVERDUE_SECONDS", 900),
             # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
             # (so `flask run --port 8000` links to port 8000).
             "PUBLIC_URL": env.text("PUBLIC_URL", ""),
