@@ -155,6 +155,7 @@ class Config:
             "JOBS_TIMEOUT": env.integer("JOBS_TIMEOUT", 900),
             "JOBS_SWEEP_SECONDS": env.integer("JOBS_SWEEP_SECONDS", 60),
             "JOBS_OVERDUE_SECONDS": env.integer("JOBS_OVERDUE_SECONDS", 900),
+            "JOBS_DIGEST_HOUR": env.integer("JOBS_DIGEST_HOUR", 7),  # the daily digest goes from this hour (UTC) on
             # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
             # (so `flask run --port 8000` links to port 8000).
             "PUBLIC_URL": env.text("PUBLIC_URL", ""),

@@ -72,7 +72,7 @@ class RedisQueue:
         return [Queue(self.queue_name(kind), connection=self.connection) for kind in sorted(kinds, key=_short_first)]
 
     def key(self, *parts: str) -> str:
-        return ":".join((self.prefix, "jobs", *parts))
+        return ":".join((self.prefix, "jobs", *(part for part in parts if part)))
 
     def backoff(self) -> list[int]:
         """Seconds before each retry: JOBS_RETRY_SECONDS, then twice as long each time."""
