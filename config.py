@@ -124,9 +124,9 @@ class Config:
             # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
             "NEW_ACCOUNT_POST_RATE_LIMIT": env.text("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day"),
             "FLAG_RATE_LIMIT": env.text("FLAG_RATE_LIMIT", "10 per hour"),
-            # Webhooks: delivered by a background thread after the commit ("thread"), in the committing request
-            # ("inline", the tests), or only by `flask webhooks deliver` ("off"). Private, loopback and link-local
-            # addresses are refused unless allowed (a request-forgery guard).
+            # Webhooks: delivered by a background thread after the commit ("thread"; a job worker with REDIS_URL), in
+            # the committing request ("inline", the tests), or only by `flask webhooks deliver` ("off"). Private,
+            # loopback and link-local addresses are refused unless allowed (a request-forgery guard).
             "WEBHOOK_DELIVERY": env.text("WEBHOOK_DELIVERY", "thread"),
             "WEBHOOK_ALLOW_PRIVATE": env.flag("WEBHOOK_ALLOW_PRIVATE", False),
             "WEBHOOK_TIMEOUT": env.number("WEBHOOK_TIMEOUT", 10.0),
