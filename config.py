@@ -136,9 +136,9 @@ class Config:
             # Accounts younger than a day get tighter limits: the cheapest defence against throwaway spam accounts.
             "NEW_ACCOUNT_POST_RATE_LIMIT": env.text("NEW_ACCOUNT_POST_RATE_LIMIT", "3 per minute;20 per day"),
             "FLAG_RATE_LIMIT": env.text("FLAG_RATE_LIMIT", "10 per hour"),
-            # Webhooks: delivered by a background thread after the commit ("thread"), in the committing request
-            # ("inline", the tests), or only by `flask webhooks deliver` ("off"). Private, loopback and link-local
-            # addresses are refused unless allowed (a request-forgery guard).
+            # Webhooks: delivered by a background thread after the commit ("thread"; a job worker with REDIS_URL), in
+            # the committing request ("inline", the tests), or only by `flask webhooks deliver` ("off"). Private,
+            # loopback and link-local addresses are refused unless allowed (a request-forgery guard).
             "WEBHOOK_DELIVERY": env.text("WEBHOOK_DELIVERY", "thread"),
             "WEBHOOK_ALLOW_PRIVATE": env.flag("WEBHOOK_ALLOW_PRIVATE", False),
             "WEBHOOK_TIMEOUT": env.number("WEBHOOK_TIMEOUT", 10.0),
@@ -156,6 +156,18 @@ class Config:
             "REDIS_URL": env.text("REDIS_URL", ""),
             "VIEW_FLUSH_EVERY": env.integer("VIEW_FLUSH_EVERY", 100),
             "VIEW_FLUSH_SECONDS": env.integer("VIEW_FLUSH_SECONDS", 30),
+            # Background jobs: with REDIS_URL set, work after a commit (mail, search outbox, webhooks, exports) and
+            # the periodic jobs run in `flask jobs worker` processes (RQ); without it, in this process after commit.
+            # Queues are named JOBS_PREFIX and JOBS_PREFIX-bulk. A failing job is tried JOBS_RETRIES more times,
+            # after JOBS_RETRY_SECONDS, then twice as long each time. The sweep (every JOBS_SWEEP_SECONDS) does
+            # whatever the outbox tables still hold, so a lost queue message only delays work.
+            "JOBS_PREFIX": env.text("JOBS_PREFIX", "agora"),
+            "JOBS_RETRIES": env.integer("JOBS_RETRIES", 5),
+            "JOBS_RETRY_SECONDS": env.integer("JOBS_RETRY_SECONDS", 10),
+            "JOBS_TIMEOUT": env.integer("JOBS_TIMEOUT", 900),
+            "JOBS_SWEEP_SECONDS": env.integer("JOBS_SWEEP_SECONDS", 60),
+            "JOBS_OVERDUE_SECONDS": env.integer("JOBS_OVERDUE_SECONDS", 900),
+            "JOBS_DIGEST_HOUR": env.integer("JOBS_DIGEST_HOUR", 7),  # the daily digest goes from this hour (UTC) on
             # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
             # (so `flask run --port 8000` links to port 8000).
             "PUBLIC_URL": env.text("PUBLIC_URL", ""),

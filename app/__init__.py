@@ -30,7 +30,7 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_search(app)
     register_notifications(app)
     register_webhooks(app)
-    register_privacy(app)
+    register_jobs(app)
     register_view_counts(app)
     register_operations(app)
     return app
@@ -44,10 +44,18 @@ def register_view_counts(app: Flask) -> None:
 
 
 def register_webhooks(app: Flask) -> None:
-    """Webhook deliveries leave after the commit that recorded them."""
+    """Webhook deliveries leave after the commit that recorded them (through the jobs, below)."""
     from app.webhooks import runner
 
     runner.register(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """After a commit, its flags become jobs (search outbox, mail, webhooks, exports): in RQ workers when REDIS_URL is
+    set, in this process otherwise (app/jobs)."""
+    from app import jobs
+
+    jobs.register(app)
 
 
 def register_operations(app: Flask) -> None:
@@ -58,8 +66,9 @@ def register_operations(app: Flask) -> None:
 
 
 def register_search(app: Flask) -> None:
-    """The search backend, drained after every commit that changed something searchable and when a server starts;
-    a lost or out-of-step index is noticed by the first search (or a failed write) and rebuilt in the background."""
+    """The search backend, drained after every commit that changed something searchable (a job) and when a server
+    starts; a lost or out-of-step index is noticed by the first search (or a failed write) and rebuilt in the
+    background."""
     from app.search import service as search
     from app.search.recovery import Recovery
 
@@ -67,9 +76,6 @@ def register_search(app: Flask) -> None:
     backend.create()
     app.extensions["agora_search"] = backend
     app.extensions["agora_search_recovery"] = Recovery(app)
-    app.extensions.setdefault("agora_after_commit", []).append(
-        lambda flags: search.drain_app(app) if flags.get("search_dirty") else None
-    )
     if not app.testing:
         app.before_request(_catch_up_once(app))
 
@@ -93,7 +99,7 @@ def _catch_up_once(app: Flask):
 
 
 def register_notifications(app: Flask) -> None:
-    """Links in e-mail, signed unsubscribe tokens, and mail delivered after the commit that queued it."""
+    """Links in e-mail, signed unsubscribe tokens, and the sender that delivers mail (a job after each commit)."""
     from app.notifications import links, mail
 
     from_request = app.config["PUBLIC_URL_FROM_REQUEST"]
@@ -103,34 +109,6 @@ def register_notifications(app: Flask) -> None:
         app.config["SECRET_KEY"], app.config["PUBLIC_URL"], from_request=from_request
     )
     app.extensions["agora_mail_sender"] = mail.make_sender(app.config)
-
-    def deliver(flags: dict) -> None:
-        if not flags.get("mail_dirty"):
-            return
-        from app.db import db
-
-        try:
-            with db.scope() as session:
-                mail.deliver_pending(session, app.extensions["agora_mail_sender"])
-        except Exception:
-            app.logger.exception("mail delivery failed")
-
-    app.extensions.setdefault("agora_after_commit", []).append(deliver)
-
-
-def register_privacy(app: Flask) -> None:
-    """Data exports asked for in a request are prepared after its commit (large ones in a background thread)."""
-    from app.privacy import export
-
-    def prepare(flags: dict) -> None:
-        if not flags.get("export_pending"):
-            return
-        try:
-            export.prepare_after_commit(app)
-        except Exception:
-            app.logger.exception("preparing data exports failed")
-
-    app.extensions.setdefault("agora_after_commit", []).append(prepare)
 
 
 def register_extensions(app: Flask) -> None:
@@ -220,6 +198,7 @@ def register_commands(app: Flask) -> None:
     from app.attachments import cli as attachments_cli
     from app.demo import cli as demo_cli
     from app.escalation import cli as escalation_cli
+    from app.jobs import cli as jobs_cli
     from app.notifications import cli as notifications_cli
     from app.ops import cli as ops_cli
     from app.privacy import cli as privacy_cli
@@ -238,6 +217,7 @@ def register_commands(app: Flask) -> None:
         webhooks_cli,
         privacy_cli,
         attachments_cli,
+        jobs_cli,
     )
     for module in domains:
         for command in module.COMMANDS:

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.access import access
 from app.db import db, utcnow
+from app.jobs.queue import RedisQueue
+from app.jobs.queue import backend as jobs_backend
 from app.notifications.models import EmailMessage
 from app.ops.observe import REGISTRY
 from app.search.backend import MISSING, READY, UNREADABLE
@@ -58,18 +60,8 @@ def _search() -> str:
 
 
 def _jobs() -> str:
-    """Background work runs in this process after each commit unless a Redis queue is configured."""
-    url = current_app.config.get("REDIS_URL") or ""
-    if not url:
-        return "in-process"
-    try:
-        import redis
-
-        redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
-        return "ok"
-    except Exception as error:
-        current_app.logger.warning("readyz: job queue unreachable: %s", error)
-        return "unreachable"
+    """Background work runs in this process after each commit ("in-process") unless a Redis queue is configured."""
+    return jobs_backend().check()
 
 
 @bp.get("/readyz")
@@ -120,6 +112,26 @@ def _outbox_metrics(session: Session) -> list[GaugeMetricFamily]:
     return [pending, lag, failed]
 
 
+def _queue_metrics() -> list[GaugeMetricFamily]:
+    """The job queues when there are any (REDIS_URL): jobs waiting, the oldest one's age, and failed jobs."""
+    queue = jobs_backend()
+    if not isinstance(queue, RedisQueue) or queue.check() != "ok":
+        return []
+    from app.jobs import status
+
+    by_queue = ["queue"]
+    depth = GaugeMetricFamily("agora_job_queue_depth", "Jobs waiting in a queue.", labels=by_queue)
+    oldest = GaugeMetricFamily("agora_job_queue_oldest_seconds", "Age of the oldest waiting job.", labels=by_queue)
+    retrying = GaugeMetricFamily("agora_job_queue_retrying", "Failed jobs waiting for a retry.", labels=by_queue)
+    failed = GaugeMetricFamily("agora_job_queue_failed", "Jobs that failed for good.", labels=by_queue)
+    for row in status.read(queue, failures=0).queues:
+        depth.add_metric([row.name], row.waiting)
+        oldest.add_metric([row.name], row.oldest_seconds or 0.0)
+        retrying.add_metric([row.name], row.scheduled)
+        failed.add_metric([row.name], row.failed)
+    return [depth, oldest, retrying, failed]
+
+
 class _Snapshot:
     """A one-off collector holding metric families read at scrape time."""
 
@@ -150,5 +162,5 @@ def metrics():
     search.add_metric([], 1 if _search() == READY else 0)
     duration = GaugeMetricFamily("agora_scrape_seconds", "Time this scrape took to read the database.")
     duration.add_metric([], time.perf_counter() - started)
-    scraped.register(_Snapshot([*families, search, duration]))
+    scraped.register(_Snapshot([*families, *_queue_metrics(), search, duration]))
     return Response(body + generate_latest(scraped), mimetype="text/plain; version=0.0.4; charset=utf-8")

@@ -1,5 +1,6 @@
-"""Deliveries leave after the commit that recorded them: in a background thread of this process by default, so no
-request waits on a help desk's server; `flask webhooks deliver` (cron) retries what is due later."""
+"""Without a job queue, deliveries leave after the commit that recorded them in a background thread of this process
+(the "webhooks.deliver" job kicks it), so no request waits on a help desk's server; `flask webhooks deliver` (cron)
+retries what is due later. With REDIS_URL set, a worker delivers instead (app/jobs)."""
 
 from __future__ import annotations
 
@@ -53,8 +54,4 @@ class Runner:
 
 
 def register(app: Flask) -> None:
-    runner = Runner(app)
-    app.extensions["agora_webhooks"] = runner
-    app.extensions.setdefault("agora_after_commit", []).append(
-        lambda flags: runner.kick() if flags.get("webhooks_dirty") else None
-    )
+    app.extensions["agora_webhooks"] = Runner(app)

@@ -1,0 +1,147 @@
+"""The named jobs: what each does in a worker, and (where it differs) what it does in-process without Redis.
+
+Every job reads its work from the database (the outbox tables, pending rows, due times) rather than from its
+message, so running one twice, late, or once for many commits is harmless: the message only says "look now"."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+from app.db import db
+
+log = logging.getLogger(__name__)
+
+DEFAULT, BULK = "default", "bulk"  # bulk: long jobs (exports, daily clean-ups) that must not hold up mail
+
+
+@dataclass(frozen=True)
+class Task:
+    run: Callable[..., object]  # in a worker; also in-process unless `in_process` is given
+    in_process: Callable[..., object] | None = None  # without Redis, what the app did before the queue existed
+    queue: str = DEFAULT
+
+
+def drain_search(app: Flask) -> int:
+    from app.search import service as search
+
+    return search.drain_app(app)
+
+
+def deliver_mail(app: Flask) -> int:
+    from app.notifications import mail
+
+    with db.scope() as session:
+        return mail.deliver_pending(session, app.extensions["agora_mail_sender"])
+
+
+def deliver_webhooks(app: Flask) -> int:
+    from app.webhooks import service
+
+    if app.config.get("WEBHOOK_DELIVERY") == "off":
+        return 0
+    with db.scope() as session:
+        return service.deliver_due(session, app.config)
+
+
+def kick_webhooks(app: Flask) -> None:
+    """In-process: the webhook runner's own thread (or inline in tests), as before jobs existed."""
+    app.extensions["agora_webhooks"].kick()
+
+
+def prepare_exports(app: Flask) -> int:
+    from app.privacy import export
+
+    return export.prepare_pending(app)
+
+
+def prepare_exports_in_process(app: Flask) -> None:
+    from app.privacy import export
+
+    export.prepare_after_commit(app)
+
+
+def send_digests(app: Flask) -> int:
+    """The daily digest; at most one a day per member whatever the schedule (the service checks)."""
+    from app.notifications import service as notifications
+
+    with db.scope() as session:
+        count = notifications.send_digests(session)
+        db.commit(session)  # queues the mail delivery job
+    return count
+
+
+def check_overdue_cases(app: Flask) -> int:
+    """Say in the worker's log (where alerting reads it) how many private cases are past their response target."""
+    from app.escalation import service as escalation
+
+    with db.scope(write=False) as session:
+        overdue = escalation.overdue_cases(session)
+    if overdue:
+        log.warning("%d overdue case(s): %s", len(overdue), ", ".join(f"#{case.id}" for case in overdue[:20]))
+    return len(overdue)
+
+
+def announce_unanswered(app: Flask) -> int:
+    from app.webhooks import service
+
+    with db.scope() as session:
+        made = service.questions_waiting(session, app.config["WEBHOOK_UNANSWERED_HOURS"])
+        db.commit(session)  # queues the webhook delivery job
+    return made
+
+
+def clean_up_attachments(app: Flask) -> int:
+    from app.attachments import service
+    from app.attachments.views import EXTENSION
+
+    with db.scope() as session:
+        done = service.cleanup(session, app.extensions[EXTENSION])
+        session.commit()
+    return done.pending_deleted + done.removed_files + done.orphan_files
+
+
+def purge_privacy(app: Flask) -> int:
+    from app.privacy import deletion, export
+
+    with db.scope() as session:
+        expired = export.expire(session)
+        purged = deletion.purge_case_conversations(session, int(app.config["CASE_RETENTION_DAYS"]))
+        db.commit(session)
+    return expired + len(purged)
+
+
+def sweep(app: Flask) -> None:
+    """Whatever the outbox tables still hold: work whose queue message was lost (Redis restarted, a worker
+    killed mid-job) or whose commit could not reach the queue. Each step on its own, so one failing stops none
+    of the others."""
+    for step in (drain_search, deliver_mail, deliver_webhooks, prepare_exports):
+        try:
+            step(app)
+        except Exception:
+            log.exception("sweep: %s failed; its rows wait for the next sweep", step.__name__)
+
+
+TASKS: dict[str, Task] = {
+    "search.drain": Task(drain_search),
+    "mail.deliver": Task(deliver_mail),
+    "webhooks.deliver": Task(deliver_webhooks, in_process=kick_webhooks),
+    "exports.prepare": Task(prepare_exports, in_process=prepare_exports_in_process, queue=BULK),
+    "mail.digests": Task(send_digests, queue=BULK),
+    "cases.overdue": Task(check_overdue_cases),
+    "webhooks.unanswered": Task(announce_unanswered),
+    "attachments.cleanup": Task(clean_up_attachments, queue=BULK),
+    "privacy.purge": Task(purge_privacy, queue=BULK),
+    "jobs.sweep": Task(sweep),
+}
+
+# What a commit's flags (session.info, set by the services) ask for once the data is safe.
+AFTER_COMMIT: dict[str, str] = {
+    "search_dirty": "search.drain",
+    "mail_dirty": "mail.deliver",
+    "webhooks_dirty": "webhooks.deliver",
+    "export_pending": "exports.prepare",
+}
