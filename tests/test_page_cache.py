@@ -4,9 +4,11 @@ could see, one page per language, never a member's or a flashed page, validators
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
 
 from app import create_app
 from app.accounts import service as accounts
@@ -29,12 +31,21 @@ def _redis() -> dict[str, object]:
     return {"REDIS_URL": REDIS_URL, "PAGE_CACHE_KEY": f"agora-test-pages-{uuid.uuid4().hex}"} if REDIS_URL else {}
 
 
-@pytest.fixture
-def app(tmp_path, postgres_schema):
+def app_with_page_cache(tmp_path, postgres_schema) -> Iterator[Flask]:
+    """An app with the page cache on (in Redis, under a prefix of its own, on the PostgreSQL leg), its keys
+    removed afterwards."""
     app = make_app(tmp_path, postgres_schema, PAGE_CACHE=True, **_redis())
     yield app
     with app.app_context():
         db.engine.dispose()
+    store = app.extensions["agora_page_cache"]
+    if isinstance(store, RedisStore):
+        store.client.delete(store.generation_key, *store.client.scan_iter(f"{store.prefix}:*"))
+
+
+@pytest.fixture
+def app(tmp_path, postgres_schema):
+    yield from app_with_page_cache(tmp_path, postgres_schema)
 
 
 @pytest.fixture
@@ -198,8 +209,8 @@ def test_the_memory_store_is_bounded():
 
     store = MemoryStore(size=2, ttl=60)
     for key in "abc":
-        store.keep(key, Page(0, key, 0.0, "text/html", b"x"))
-    assert store.lookup("a") == (0, None) and store.lookup("c")[1] is not None
+        store.keep(key, Page("0", key, 0.0, "text/html", b"x"))
+    assert store.lookup("a") == ("0", None) and store.lookup("c")[1] is not None
 
 
 # --- invalidation: each change a visitor could see, made through the real route or service -------------------------
@@ -372,10 +383,19 @@ def test_a_page_rendered_before_a_commit_is_never_served_after_it(app, session, 
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="Redis (TEST_REDIS_URL) on the PostgreSQL leg")
+def test_a_lost_generation_never_brings_back_an_old_page(app, session, visitor, thread):
+    """Redis may evict or lose the generation key; the pages kept under any earlier generation stay stale."""
+    cached(visitor, thread["url"])
+    store = app.extensions["agora_page_cache"]
+    store.client.delete(store.generation_key)
+    assert visitor.get(thread["url"]).headers.get("X-Page-Cache") is None
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis (TEST_REDIS_URL) on the PostgreSQL leg")
 def test_two_servers_share_the_pages_and_their_invalidation(app, login_as, thread):
     """With Redis, an answer posted on one server invalidates the page the other server keeps."""
-    keys = ("ENV_NAME", "DATABASE_URL", "SEARCH_INDEX_DIR", "ATTACHMENT_DIR", "REDIS_URL", "PAGE_CACHE_KEY")
-    other = create_app({**{key: app.config[key] for key in keys}, "PAGE_CACHE": True})
+    keys = ("DATABASE_URL", "SEARCH_INDEX_DIR", "ATTACHMENT_DIR", "REDIS_URL", "PAGE_CACHE_KEY")
+    other = create_app({"ENV_NAME": "testing", **{key: app.config[key] for key in keys}, "PAGE_CACHE": True})
     reader = other.test_client()
     cached(reader, thread["url"])
     login_as(thread["asker"]).form_post(f"/questions/{thread['question'].id}/answers", {"body": "Posted on one."})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from collections import deque
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
@@ -14,9 +13,8 @@ import pytest
 from app.attachments import service as attachments
 from app.escalation import service as escalation
 from app.reputation import service as reputation
-from app.db import db
-from tests.conftest import REDIS_URL, make_app
 from tests.factories import make_answer, make_board, make_question, make_user
+from tests.test_page_cache import app_with_page_cache
 
 MESSAGE_CANARY = "qzvxcanarymessage"
 NOTE_CANARY = "qzvxcanarynote"
@@ -32,11 +30,7 @@ MAX_PAGES = 400
 def app(tmp_path, postgres_schema):
     """The canary runs with the visitors' page cache on (in Redis on the PostgreSQL leg): no kept page may hold
     what the policy hides, and no member's page may be kept for anyone."""
-    shared = {"REDIS_URL": REDIS_URL, "PAGE_CACHE_KEY": f"agora-test-pages-{uuid.uuid4().hex}"} if REDIS_URL else {}
-    app = make_app(tmp_path, postgres_schema, PAGE_CACHE=True, **shared)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    yield from app_with_page_cache(tmp_path, postgres_schema)
 
 
 def _attach(app, session, user, name: str, text: str):

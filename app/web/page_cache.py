@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -80,7 +81,7 @@ VARY = "Cookie, Accept-Language"
 class Page:
     """A kept page: the generation it was rendered under, its validators and its body."""
 
-    generation: int
+    generation: str
     etag: str
     modified: float
     content_type: str
@@ -94,11 +95,11 @@ class Page:
     def load(cls, raw: bytes) -> Page:
         head, _newline, body = raw.partition(b"\n")
         generation, etag, modified, content_type = json.loads(head)
-        return cls(int(generation), etag, float(modified), content_type, body)
+        return cls(str(generation), etag, float(modified), content_type, body)
 
 
 class Store(Protocol):
-    def lookup(self, key: str) -> tuple[int, Page | None]:
+    def lookup(self, key: str) -> tuple[str, Page | None]:
         """The current generation and the page kept under `key` (None when there is none)."""
 
     def keep(self, key: str, page: Page) -> None: ...
@@ -112,17 +113,17 @@ class MemoryStore:
 
     def __init__(self, size: int, ttl: float) -> None:
         self.size, self.ttl = size, ttl
-        self.generation = 0
+        self._generation = 0
         self._pages: OrderedDict[str, tuple[float, Page]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def lookup(self, key: str) -> tuple[int, Page | None]:
+    def lookup(self, key: str) -> tuple[str, Page | None]:
         with self._lock:
             found = self._pages.get(key)
             if found is None or found[0] < time.monotonic():
-                return self.generation, None
+                return str(self._generation), None
             self._pages.move_to_end(key)
-            return self.generation, found[1]
+            return str(self._generation), found[1]
 
     def keep(self, key: str, page: Page) -> None:
         with self._lock:
@@ -133,12 +134,15 @@ class MemoryStore:
 
     def bump(self) -> None:
         with self._lock:
-            self.generation += 1
+            self._generation += 1
             self._pages.clear()  # all stale now: free the memory at once
 
 
 class RedisStore:
-    """Pages shared by every app server: one round trip (MGET of the generation and the page) per lookup."""
+    """Pages shared by every app server: one round trip (MGET of the generation and the page) per lookup.
+
+    A generation is a random token, never a counter: were the key lost (evicted, or Redis restarted without its
+    data), a counter would start again at a number some page still in Redis was kept under, and serve it."""
 
     def __init__(self, url: str, ttl: int, prefix: str) -> None:
         import redis
@@ -147,15 +151,18 @@ class RedisStore:
         self.ttl, self.prefix = ttl, prefix
         self.generation_key = f"{prefix}:generation"
 
-    def lookup(self, key: str) -> tuple[int, Page | None]:
+    def lookup(self, key: str) -> tuple[str, Page | None]:
         generation, raw = self.client.mget(self.generation_key, f"{self.prefix}:page:{key}")
-        return int(generation or 0), Page.load(raw) if raw else None
+        if generation is None:
+            self.client.set(self.generation_key, uuid.uuid4().hex, nx=True)
+            return self.client.get(self.generation_key).decode(), None
+        return generation.decode(), Page.load(raw) if raw else None
 
     def keep(self, key: str, page: Page) -> None:
         self.client.set(f"{self.prefix}:page:{key}", page.dump(), ex=self.ttl)
 
     def bump(self) -> None:
-        self.client.incr(self.generation_key)
+        self.client.set(self.generation_key, uuid.uuid4().hex)
 
 
 def make_store(config: dict[str, Any]) -> Store:
