@@ -209,10 +209,15 @@ def _is_keepable(response: Response) -> bool:
 
 def _answer(page: Page) -> Response:
     """The kept page, or 304 when the browser's copy is the same (If-None-Match, or If-Modified-Since)."""
+    # The visitor is known to be signed out (no member in the session, no remember-me cookie): telling Flask-Login
+    # so spares the later hooks (security headers, logs) its loading, which would also mark the session.
+    g._login_user = current_app.login_manager.anonymous_user()
     response = Response(page.body, content_type=page.content_type)
     response.headers["X-Page-Cache"] = "hit"  # for operators and tests: this page was not rendered now
     _validators(response, page)
-    return response.make_conditional(request)
+    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+        return response.make_conditional(request)
+    return response
 
 
 def _validators(response: Response, page: Page) -> None:
