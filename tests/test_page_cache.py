@@ -121,6 +121,13 @@ def test_misses_are_counted_and_a_page_outside_the_cache_is_never_kept(visitor, 
     assert visitor.get("/users/asker").headers.get("X-Page-Cache") is None
 
 
+def test_metrics_show_hits_and_misses(visitor, thread):
+    cached(visitor, "/boards/laptops")
+    body = visitor.get("/metrics").get_data(as_text=True)
+    hits = next(line for line in body.splitlines() if line.startswith("agora_page_cache_hits_total "))
+    assert float(hits.split()[1]) >= 1 and "agora_page_cache_misses_total " in body
+
+
 def test_304_for_if_none_match_and_if_modified_since(visitor, thread):
     cached(visitor, thread["url"])
     page = visitor.get(thread["url"])

@@ -193,7 +193,7 @@ def _key() -> str:
 
 
 def _is_keepable(response: Response) -> bool:
-    """A whole 200 HTML page that sets no cookie and asked not to be stored nowhere."""
+    """A whole 200 HTML page of a signed-out reader that sets no cookie and is not marked no-store."""
     from flask_login import current_user
 
     return (
