@@ -168,6 +168,13 @@ class Config:
             "JOBS_SWEEP_SECONDS": env.integer("JOBS_SWEEP_SECONDS", 60),
             "JOBS_OVERDUE_SECONDS": env.integer("JOBS_OVERDUE_SECONDS", 900),
             "JOBS_DIGEST_HOUR": env.integer("JOBS_DIGEST_HOUR", 7),  # the daily digest goes from this hour (UTC) on
+            # The page cache for signed-out visitors (app/web/page_cache.py): in Redis when REDIS_URL is set (under
+            # the PAGE_CACHE_KEY prefix), else PAGE_CACHE_SIZE pages in each process; a page lives at most
+            # PAGE_CACHE_TTL seconds, and every change a visitor could see invalidates it at once.
+            "PAGE_CACHE": env.flag("PAGE_CACHE", True),
+            "PAGE_CACHE_TTL": env.integer("PAGE_CACHE_TTL", 300),
+            "PAGE_CACHE_SIZE": env.integer("PAGE_CACHE_SIZE", 2000),
+            "PAGE_CACHE_KEY": env.text("PAGE_CACHE_KEY", "agora:pages"),
             # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at
             # (so `flask run --port 8000` links to port 8000).
             "PUBLIC_URL": env.text("PUBLIC_URL", ""),
@@ -250,6 +257,9 @@ class TestingConfig(Config):
             "DATABASE_URL": env.text("TEST_DATABASE_URL", "sqlite://"),
             "RATELIMIT_ENABLED": False,
             "WEBHOOK_DELIVERY": "inline",
+            # Off for the suite, whose tests read pages right after changing data through their own sessions;
+            # tests/test_page_cache.py and the privacy canary turn it on.
+            "PAGE_CACHE": env.flag("PAGE_CACHE", False),
             # Still Argon2id, just cheap enough that a test suite can create hundreds of accounts.
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8 * 1024,

@@ -32,8 +32,17 @@ def create_app(config: str | type[Config] | dict[str, Any] | None = None) -> Fla
     register_webhooks(app)
     register_jobs(app)
     register_view_counts(app)
+    register_page_cache(app)
     register_operations(app)
     return app
+
+
+def register_page_cache(app: Flask) -> None:
+    """Signed-out visitors' pages served from a cache (app/web/page_cache.py), after every other before-request
+    check has seen the request."""
+    from app.web.page_cache import register_page_cache as register
+
+    register(app)
 
 
 def register_view_counts(app: Flask) -> None:

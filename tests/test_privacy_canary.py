@@ -14,6 +14,7 @@ from app.attachments import service as attachments
 from app.escalation import service as escalation
 from app.reputation import service as reputation
 from tests.factories import make_answer, make_board, make_question, make_user
+from tests.test_page_cache import app_with_page_cache
 
 MESSAGE_CANARY = "qzvxcanarymessage"
 NOTE_CANARY = "qzvxcanarynote"
@@ -23,6 +24,13 @@ ALL = (MESSAGE_CANARY, NOTE_CANARY, QUESTION_CANARY)
 LINK = re.compile(r'href="([^"#]+)')
 SKIP = ("/static/", "/logout")
 MAX_PAGES = 400
+
+
+@pytest.fixture
+def app(tmp_path, postgres_schema):
+    """The canary runs with the visitors' page cache on (in Redis on the PostgreSQL leg): no kept page may hold
+    what the policy hides, and no member's page may be kept for anyone."""
+    yield from app_with_page_cache(tmp_path, postgres_schema)
 
 
 def _attach(app, session, user, name: str, text: str):
@@ -162,6 +170,23 @@ def test_a_visitor_sees_no_canary(client, secrets_planted):
     pages = crawl(client, _seed_urls(secrets_planted))
     assert len(pages) > 30
     assert _leaks(pages, ALL) == {}
+
+
+def test_a_visitor_who_read_the_thread_before_it_was_withdrawn_sees_no_canary(app, client, session, secrets_planted):
+    """Pages kept while the question was public are never served once it is withdrawn: the secret thread is made
+    public again, crawled (and so cached) by a visitor, then withdrawn again and crawled again. (Withdrawal through
+    the escalation service is proven in tests/test_page_cache.py.)"""
+    secret = secrets_planted["secret"]
+    secret.is_private = False
+    session.commit()
+    seeds = _seed_urls(secrets_planted)
+    before = crawl(client, seeds)
+    assert QUESTION_CANARY in before[f"/questions/{secret.id}/{secret.slug}"]  # the test can fail
+    cached = client.get(f"/questions/{secret.id}/{secret.slug}")
+    assert cached.headers.get("X-Page-Cache") == "hit"
+    secret.is_private = True
+    session.commit()
+    assert _leaks(crawl(client, seeds), ALL) == {}
 
 
 def test_another_member_sees_no_canary(client, login_as, secrets_planted):

@@ -80,6 +80,12 @@ class ProfileForm(AgoraForm):
 
 
 class LanguageForm(AgoraForm):
+    """The footer's language switch carries no CSRF token (every visitor's page would hold their own token and
+    could not be cached); its view checks the sender's origin instead (app/web/edge.require_same_origin)."""
+
+    class Meta(AgoraForm.Meta):
+        csrf = False
+
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
 
 

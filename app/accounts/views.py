@@ -40,11 +40,12 @@ from app.accounts.throttle import login_throttle
 from app.auth.access import access
 from app.db import db
 from app.errors import BadRequest
-from app.extensions import limiter, user_or_address
+from app.extensions import csrf, limiter, user_or_address
 from app.forum import service as forum
 from app.reputation import service as reputation
 from app.reputation.views import REASONS
 from app.web import form_status, safe_next, submitted
+from app.web.edge import require_same_origin
 from app.web.headers import policy_sending_forms_to
 
 bp = Blueprint("accounts", __name__)
@@ -218,7 +219,10 @@ def _profile_update(form: ProfileForm) -> service.ProfileUpdate:
 
 @bp.post("/language")
 @access("visitor")
+@csrf.exempt
 def set_language():
+    """Checked by origin instead of a CSRF token (see LanguageForm)."""
+    require_same_origin()
     form = LanguageForm()
     if not form.validate_on_submit():
         flash(_("Unknown language."), "error")

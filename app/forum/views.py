@@ -294,7 +294,9 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         return redirect(url_for("forum.question", question_id=question.id, slug=question.slug), 301)
     answer_order = request.args.get("answers", "votes")
     answers = service.answers_for(session, question, current_user, order=answer_order)
-    form = answer_form or AnswerForm()
+    # A visitor's page shows no answer form: building one would put a CSRF token in their session (a cookie), and
+    # the page could not be cached.
+    form = answer_form or AnswerForm(meta={"csrf": current_user.is_authenticated})
     kept = None
     if answer_form is None and current_user.is_authenticated:
         form.language.data = current_user.locale  # a post is, at first, in its author's interface language

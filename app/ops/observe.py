@@ -34,6 +34,14 @@ RESPONSES = Counter(
     ["endpoint", "status"],
     registry=REGISTRY,
 )
+PAGE_CACHE_HITS = Counter(
+    "agora_page_cache_hits", "Visitor pages served from the page cache.", registry=REGISTRY
+)
+PAGE_CACHE_MISSES = Counter(
+    "agora_page_cache_misses",
+    "Visitor pages the page cache could serve but did not hold (rendered, then kept).",
+    registry=REGISTRY,
+)
 
 # A request id from the load balancer is kept when it looks like one; anything else is replaced.
 INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -9,7 +9,7 @@ from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.errors import CONTROL_CHARACTERS, BadRequest
+from app.errors import CONTROL_CHARACTERS, BadRequest, PermissionDenied
 
 # Control characters, also percent-encoded: a CR or LF would split the Location header (a 500), and
 # browsers drop tabs and newlines inside a URL, so "/\t/evil.example" would leave the site.
@@ -35,6 +35,19 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
     return target
+
+
+def require_same_origin() -> None:
+    """403 for a form sent from another site: for the few POSTs that carry no CSRF token (the language switch, so
+    that a visitor's page holds nothing of theirs and can be cached). Browsers name the sending page's origin in
+    Origin on every cross-site POST (else in Referer, which our Referrer-Policy keeps to the origin across
+    sites); a request with neither comes from no browser, so no visitor's cookies are being borrowed."""
+    sender = request.headers.get("Origin") or request.headers.get("Referer")
+    if not sender:
+        return
+    parts = urlsplit(sender)
+    if f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
+        raise PermissionDenied(_l("That form was sent from another site, so we didn't act on it."))
 
 
 def refuse_control_characters() -> None:

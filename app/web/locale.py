@@ -17,6 +17,13 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    return visitor_locale()
+
+
+def visitor_locale() -> str:
+    """A signed-out reader's language: the one they chose (kept in their session), else their browser's best
+    match. Needs no database, so the page cache can key its pages by it before anything is loaded."""
+    languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

@@ -1,0 +1,350 @@
+"""The page cache for signed-out visitors: the home, list, board and question pages, kept per URL and language and
+served before the database is touched, with ETags and 304s.
+
+Invalidation is a generation number: every commit that wrote a row a visitor's page may show bumps it, and a page
+is only served while the generation it was rendered under is still the current one. A request reads the generation
+*before* it reads the database and tags its page with that number, so a page rendered from data older than a commit
+can never be served after that commit's bump. With REDIS_URL the pages and the generation live in Redis (every app
+server shares them, and a change made on one invalidates the pages of all); without it, in this process (a bounded
+LRU). PAGE_CACHE_TTL bounds what a change made outside any app session (raw SQL by hand) could leave behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any, Protocol
+
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from app.ops.observe import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
+from app.web.locale import visitor_locale
+
+# The visitor pages worth keeping: what arrivals from a search engine and the front door read.
+CACHED_ENDPOINTS = frozenset({"forum.index", "forum.questions", "forum.board", "forum.question"})
+# Session keys that do not change a visitor's page (the language is part of the key). Anything else (flashed
+# messages above all, or a signed-in member's id) means the page is this visitor's own and is neither served
+# from nor put into the cache.
+NEUTRAL_SESSION_KEYS = frozenset({"locale", "csrf_token", "_fresh", "_remember", "_permanent"})
+# Tables no visitor page shows: writing them leaves every cached page as it was.
+PRIVATE_TABLES = frozenset(
+    {
+        "search_outbox",
+        "search_documents",
+        "api_tokens",
+        "user_sessions",
+        "external_identities",
+        "account_tokens",
+        "notifications",
+        "subscriptions",
+        "email_messages",
+        "mail_bounces",
+        "mail_replies",
+        "webhook_endpoints",
+        "webhook_deliveries",
+        "data_exports",
+        "post_drafts",
+        "case_messages",
+        "flags",
+        "moderation_actions",
+    }
+)
+# Columns of shown tables that no visitor page shows (a sign-in or a read notification changes only these).
+PRIVATE_COLUMNS = {
+    "users": frozenset(
+        {
+            "password_hash",
+            "email",
+            "email_pref",
+            "last_digest_at",
+            "reply_by_email",
+            "unread_notifications",
+            "last_seen_at",
+            "email_verified_at",
+            "locale",
+        }
+    )
+}
+DIRTY = "pages_dirty"
+PUBLIC = "public, max-age=0, must-revalidate"
+VARY = "Cookie, Accept-Language"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A kept page: the generation it was rendered under, its validators and its body."""
+
+    generation: str
+    etag: str
+    modified: float
+    content_type: str
+    body: bytes
+
+    def dump(self) -> bytes:
+        head = json.dumps([self.generation, self.etag, self.modified, self.content_type]).encode()
+        return head + b"\n" + self.body
+
+    @classmethod
+    def load(cls, raw: bytes) -> Page:
+        head, _newline, body = raw.partition(b"\n")
+        generation, etag, modified, content_type = json.loads(head)
+        return cls(str(generation), etag, float(modified), content_type, body)
+
+
+class Store(Protocol):
+    def lookup(self, key: str) -> tuple[str, Page | None]:
+        """The current generation and the page kept under `key` (None when there is none)."""
+
+    def keep(self, key: str, page: Page) -> None: ...
+
+    def bump(self) -> None:
+        """A new generation: every page kept so far is stale."""
+
+
+class MemoryStore:
+    """One process's pages (one server, or `make run`): a bounded LRU and a generation counter."""
+
+    def __init__(self, size: int, ttl: float) -> None:
+        self.size, self.ttl = size, ttl
+        self._generation = 0
+        self._pages: OrderedDict[str, tuple[float, Page]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def lookup(self, key: str) -> tuple[str, Page | None]:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or found[0] < time.monotonic():
+                return str(self._generation), None
+            self._pages.move_to_end(key)
+            return str(self._generation), found[1]
+
+    def keep(self, key: str, page: Page) -> None:
+        with self._lock:
+            self._pages[key] = (time.monotonic() + self.ttl, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def bump(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._pages.clear()  # all stale now: free the memory at once
+
+
+class RedisStore:
+    """Pages shared by every app server: one round trip (MGET of the generation and the page) per lookup.
+
+    A generation is a random token, never a counter: were the key lost (evicted, or Redis restarted without its
+    data), a counter would start again at a number some page still in Redis was kept under, and serve it."""
+
+    def __init__(self, url: str, ttl: int, prefix: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.ttl, self.prefix = ttl, prefix
+        self.generation_key = f"{prefix}:generation"
+
+    def lookup(self, key: str) -> tuple[str, Page | None]:
+        generation, raw = self.client.mget(self.generation_key, f"{self.prefix}:page:{key}")
+        if generation is None:
+            self.client.set(self.generation_key, uuid.uuid4().hex, nx=True)
+            return self.client.get(self.generation_key).decode(), None
+        return generation.decode(), Page.load(raw) if raw else None
+
+    def keep(self, key: str, page: Page) -> None:
+        self.client.set(f"{self.prefix}:page:{key}", page.dump(), ex=self.ttl)
+
+    def bump(self) -> None:
+        self.client.set(self.generation_key, uuid.uuid4().hex)
+
+
+def make_store(config: dict[str, Any]) -> Store:
+    ttl = max(1, int(config["PAGE_CACHE_TTL"]))
+    if config.get("REDIS_URL"):
+        return RedisStore(config["REDIS_URL"], ttl, config["PAGE_CACHE_KEY"])
+    return MemoryStore(int(config["PAGE_CACHE_SIZE"]), ttl)
+
+
+# --- which requests and responses the cache may serve and keep -----------------------------------------------
+
+
+def _is_visitor_request() -> bool:
+    """A GET of a cached page type by someone signed out whose session holds nothing that changes the page."""
+    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
+        return False
+    if "Authorization" in request.headers or "_user_id" in session:
+        return False
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if remember in request.cookies and session.get("_remember") != "clear":
+        return False  # Flask-Login would sign them in from the cookie
+    return set(session.keys()) <= NEUTRAL_SESSION_KEYS
+
+
+def _key() -> str:
+    url = request.full_path if request.query_string else request.path
+    return hashlib.sha256(f"{visitor_locale()}\n{url}".encode()).hexdigest()
+
+
+def _is_keepable(response: Response) -> bool:
+    """A whole 200 HTML page of a signed-out reader that sets no cookie and is not marked no-store."""
+    from flask_login import current_user
+
+    return (
+        response.status_code == 200
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        and "no-store" not in (response.headers.get("Cache-Control") or "")
+        and not session.modified
+        and not current_user.is_authenticated
+    )
+
+
+def _answer(page: Page) -> Response:
+    """The kept page, or 304 when the browser's copy is the same (If-None-Match, or If-Modified-Since)."""
+    # The visitor is known to be signed out (no member in the session, no remember-me cookie): telling Flask-Login
+    # so spares the later hooks (security headers, logs) its loading, which would also mark the session.
+    g._login_user = current_app.login_manager.anonymous_user()
+    response = Response(page.body, content_type=page.content_type)
+    response.headers["X-Page-Cache"] = "hit"  # for operators and tests: this page was not rendered now
+    _validators(response, page)
+    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+        return response.make_conditional(request)
+    return response
+
+
+def _validators(response: Response, page: Page) -> None:
+    response.set_etag(page.etag)
+    response.headers["Last-Modified"] = formatdate(page.modified, usegmt=True)
+    response.headers["Cache-Control"] = PUBLIC
+    response.headers["Vary"] = VARY
+
+
+# --- the hooks ---------------------------------------------------------------------------------------------------
+
+
+def serve_kept_page() -> Response | None:
+    """Before the view (and the database): answer from the cache, or note what the view's page is to be kept as."""
+    if not _is_visitor_request():
+        return None
+    store: Store = current_app.extensions["agora_page_cache"]
+    key = _key()
+    try:
+        generation, page = store.lookup(key)
+    except Exception:
+        current_app.logger.exception("the page cache is unreachable; rendering the page")
+        return None
+    if page is not None and page.generation == generation:
+        PAGE_CACHE_HITS.inc()
+        _count_view()
+        return _answer(page)
+    PAGE_CACHE_MISSES.inc()
+    g.page_cache = (key, generation)
+    return None
+
+
+def keep_page(response: Response) -> Response:
+    """After the view: keep a visitor's page under the generation read before the view ran, and send validators."""
+    kept = g.pop("page_cache", None)
+    if kept is None or not _is_keepable(response):
+        return response
+    key, generation = kept
+    body = response.get_data()
+    page = Page(generation, hashlib.sha256(body).hexdigest()[:32], time.time(), response.content_type, body)
+    try:
+        current_app.extensions["agora_page_cache"].keep(key, page)
+    except Exception:
+        current_app.logger.exception("keeping a page in the page cache failed")
+    _validators(response, page)
+    return response.make_conditional(request)
+
+
+def _count_view() -> None:
+    """A question page served from the cache is still a view; the batch reaches the database on a later miss."""
+    if request.endpoint == "forum.question":
+        try:
+            current_app.extensions["agora_views"].hit(request.view_args["question_id"])
+        except Exception:
+            current_app.logger.exception("counting a question view failed")
+
+
+# --- invalidation: after every commit that wrote something a visitor's page may show --------------------------
+
+
+def _shows(table: str, changed: set[str] | None = None) -> bool:
+    if table in PRIVATE_TABLES:
+        return False
+    private = PRIVATE_COLUMNS.get(table)
+    return not (private and changed is not None and changed <= private)
+
+
+def _changed_columns(instance: Any) -> set[str]:
+    state = inspect(instance)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
+
+
+def _note_flush(session: Session, _context: Any) -> None:
+    for instance in session.new | session.deleted:
+        if _shows(inspect(instance).mapper.persist_selectable.name):
+            session.info[DIRTY] = True
+            return
+    for instance in session.dirty:
+        mapper = inspect(instance).mapper
+        if session.is_modified(instance) and _shows(mapper.persist_selectable.name, _changed_columns(instance)):
+            session.info[DIRTY] = True
+            return
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    """Bulk UPDATE and DELETE statements (and INSERTs) pass no flush."""
+    if state.is_select:
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table is None or _shows(table):
+        state.session.info[DIRTY] = True
+
+
+def _bump_after_commit(session: Session) -> None:
+    if not session.info.pop(DIRTY, False):
+        return
+    app = session.info.get("app") or (current_app._get_current_object() if has_app_context() else None)
+    store = app.extensions.get("agora_page_cache") if app is not None else None
+    if store is None:
+        return
+    try:
+        store.bump()
+    except Exception:
+        # Redis away: its pages are out of reach too, and those kept live at most PAGE_CACHE_TTL.
+        app.logger.exception("invalidating the page cache failed")
+
+
+def _listen() -> None:
+    """Once per process, for every session (the app's and those of CLI commands and tests): the work of a commit
+    is only known at flush time, and the bump must follow the commit, whichever edge committed. A rollback keeps
+    the mark: a savepoint rolled back inside a transaction that still commits other work must not lose it, and a
+    needless bump costs one render per page, never a stale page."""
+    for name, listener in (
+        ("after_flush", _note_flush),
+        ("do_orm_execute", _note_statement),
+        ("after_commit", _bump_after_commit),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def register_page_cache(app: Flask) -> None:
+    """PAGE_CACHE=false leaves every page rendered afresh (and no validators sent)."""
+    if not app.config.get("PAGE_CACHE"):
+        return
+    app.extensions["agora_page_cache"] = make_store(app.config)
+    _listen()
+    # After the edge's checks, the API's authentication and the rate limiter, which must still see every request.
+    app.before_request(serve_kept_page)
+    app.after_request(keep_page)
