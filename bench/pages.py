@@ -440,9 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     recorder = QueryRecorder(engine)
     try:
-        with app.test_client() as visitor, app.test_client() as member:
-            sign_in_member(app, member, targets.big_question[0])
-            results = measure((visitor, member), pages, recorder, args.warmup, args.repeat)
+        visitor, member = app.test_client(), app.test_client()  # not `with`: two would share one context stack
+        sign_in_member(app, member, targets.big_question[0])
+        results = measure((visitor, member), pages, recorder, args.warmup, args.repeat)
     finally:
         recorder.close()
     engine.dispose()
