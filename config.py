@@ -94,6 +94,8 @@ class Config:
             # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
             # app servers).
             "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
+            # Rendered answers kept per worker process (app/forum/fragments.py); 0 turns the cache off.
+            "FRAGMENT_CACHE_SIZE": env.integer("FRAGMENT_CACHE_SIZE", 5000),
             # Attachments: "local" keeps files in ATTACHMENT_DIR (a shared disk when there are several servers).
             "ATTACHMENT_STORAGE": env.text("ATTACHMENT_STORAGE", "local"),
             "ATTACHMENT_DIR": env.text("ATTACHMENT_DIR", str(instance / "attachments")),
