@@ -286,7 +286,7 @@ class PostgresBackend(LockedWriter):
             else:
                 plain = (title or "", clip(body or "", 220), clip(answer or "", 200))
                 title, body, answer = (html.escape(value, quote=False) for value in plain)
-            hits.append(Hit(ident, *(content.sanitize(value or "") for value in (title, body, answer))))
+            hits.append(Hit(ident, *(content.marks_only(value or "") for value in (title, body, answer))))
         return SearchResult(hits, total, suggestion, capped=capped)
 
     def _suggest(self, conn: Connection, original: str, words: str) -> str | None:

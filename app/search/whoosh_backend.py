@@ -274,7 +274,7 @@ class WhooshBackend(LockedWriter):
                 snippet = hit.highlights("body", top=2) or escape(clip(hit.get("body", ""), 220))
                 answer = hit.highlights("best_answer") or escape(clip(hit.get("best_answer", ""), 200))
                 hits.append(
-                    Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
+                    Hit(hit["id"], content.marks_only(title), content.marks_only(snippet), content.marks_only(answer))
                 )
             return SearchResult(hits, total, suggestion, capped=capped)
 
