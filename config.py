@@ -94,6 +94,11 @@ class Config:
             # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
             # app servers).
             "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
+            # Searches count matches up to this many, then say "1,000+ results"; PostgreSQL ranks that many of the
+            # newest matches by relevance (app/search/backend.py).
+            "SEARCH_MATCH_CAP": env.integer("SEARCH_MATCH_CAP", 1000),
+            # Rendered answers kept per worker process (app/forum/fragments.py); 0 turns the cache off.
+            "FRAGMENT_CACHE_SIZE": env.integer("FRAGMENT_CACHE_SIZE", 5000),
             # Attachments: "local" keeps files in ATTACHMENT_DIR (a shared disk when there are several servers), "s3"
             # in an S3-compatible bucket (empty keys: boto3's own credential chain, e.g. an instance role).
             "ATTACHMENT_STORAGE": env.text("ATTACHMENT_STORAGE", "local"),

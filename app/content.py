@@ -112,6 +112,20 @@ def sanitize(html: str) -> str:
     return _cleaner().clean(html)
 
 
+_MARK_TAG = re.compile(r"(</?mark\b[^>]*>)", re.IGNORECASE)
+
+
+def marks_only(text: str) -> str:
+    """Escaped text with <mark> highlights (search snippets) made safe: every mark tag is rewritten bare and everything
+    else is escaped again, so nothing but <mark> can be markup. sanitize() parsed the 60 snippets of a results page
+    with html5lib, a fifth of a search's time, for text that holds no other tag."""
+    parts = _MARK_TAG.split(text)
+    return "".join(
+        ("</mark>" if part[1] == "/" else "<mark>") if index % 2 else html.escape(html.unescape(part), quote=False)
+        for index, part in enumerate(parts)
+    )
+
+
 def render(source: str) -> str:
     """Markdown source to sanitised HTML, ready to store in a `*_html` column."""
     return sanitize(_markdown().render(source))

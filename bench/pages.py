@@ -134,6 +134,7 @@ class Page:
     url: str
     marker: bytes  # counted in the HTML as a sanity check: question rows or answers shown
     targeted: bool  # covered by the design targets (board and question pages)
+    member: bool = False  # requested signed in as a member (who wrote neither the question nor its answers)
 
 
 def pages_to_measure(app: Flask, targets: Targets) -> list[Page]:
@@ -160,6 +161,10 @@ def pages_to_measure(app: Flask, targets: Targets) -> list[Page]:
                                                                         slug=big_slug), answer, True),
             Page(f"question, {targets.ordinary_question[2]} answers",
                  url_for("forum.question", question_id=ordinary_id, slug=ordinary_slug), answer, True),
+            Page(f"question, {targets.big_question[2]} answers, signed in",
+                 url_for("forum.question", question_id=big_id, slug=big_slug), answer, True, member=True),
+            Page(f"question, {targets.ordinary_question[2]} answers, signed in",
+                 url_for("forum.question", question_id=ordinary_id, slug=ordinary_slug), answer, True, member=True),
         ]
 
 
@@ -246,18 +251,41 @@ def _get(client: FlaskClient, page: Page) -> bytes:
     return response.get_data()
 
 
-def measure(client: FlaskClient, pages: Sequence[Page], recorder: QueryRecorder, warmup: int, repeat: int,
-            log: Callable[[str], None] = print) -> list[Result]:
-    """Request every page in turn, round after round, so a burst of load elsewhere hits them all alike."""
+def sign_in_member(app: Flask, client: FlaskClient, question_id: int) -> None:
+    """Sign `client` in as a member who took no part in the question (so the page shows every reader's controls
+    a member gets: kudos buttons, flag links), the way Flask-Login records a real sign-in."""
+    from app.accounts import sessions
+    from app.accounts.models import User
+    from app.db import db
+    from app.forum.models import Answer
+
+    with app.app_context(), db.scope() as setup:
+        took_part = select(Answer.author_id).where(Answer.question_id == question_id).union(
+            select(Question.author_id).where(Question.id == question_id))
+        member = setup.scalars(select(User).where(User.role == "member", User.id.not_in(took_part))
+                               .order_by(User.id).limit(1)).one()
+        sessions.start(setup, member, "bench")
+        setup.commit()
+        user_id = member.get_id()
+    with client.session_transaction() as stored:
+        stored["_user_id"] = user_id
+        stored["_fresh"] = True
+
+
+def measure(clients: tuple[FlaskClient, FlaskClient], pages: Sequence[Page], recorder: QueryRecorder, warmup: int,
+            repeat: int, log: Callable[[str], None] = print) -> list[Result]:
+    """Request every page in turn, round after round, so a burst of load elsewhere hits them all alike.
+    clients: a visitor's and a signed-in member's."""
+    visitor, member = clients
     results = [Result(page) for page in pages]
     for _ in range(warmup):
         for page in pages:
-            _get(client, page)
+            _get(member if page.member else visitor, page)
     for round_number in range(1, repeat + 1):
         for result in results:
             recorder.reset()
             wall, cpu = time.perf_counter(), time.process_time()
-            body = _get(client, result.page)
+            body = _get(member if result.page.member else visitor, result.page)
             result.cpu_ms.append((time.process_time() - cpu) * 1000)
             result.times_ms.append((time.perf_counter() - wall) * 1000)
             result.query_counts.append(len(recorder.statements))
@@ -412,8 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     recorder = QueryRecorder(engine)
     try:
-        with app.test_client() as client:
-            results = measure(client, pages, recorder, args.warmup, args.repeat)
+        visitor, member = app.test_client(), app.test_client()  # not `with`: two would share one context stack
+        sign_in_member(app, member, targets.big_question[0])
+        results = measure((visitor, member), pages, recorder, args.warmup, args.repeat)
     finally:
         recorder.close()
     engine.dispose()

@@ -103,3 +103,14 @@ def test_slugify(title: str, slug: str) -> None:
 @pytest.mark.parametrize(("raw", "tag"), [("Wi Fi", "wi-fi"), (" Nimbus_Hub_3 ", "nimbus-hub-3"), ("Café", "cafe")])
 def test_normalize_tag(raw: str, tag: str) -> None:
     assert content.normalize_tag(raw) == tag
+
+
+def test_search_snippets_keep_only_their_marks():
+    shown = content.marks_only(
+        'a &lt;b&gt; <mark class="x">bat</mark> <script>alert(1)</script> <img src=x onerror=y> &amp; <MARK>z</Mark>'
+    )
+    assert shown == (
+        "a &lt;b&gt; <mark>bat</mark> &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=y&gt; &amp; "
+        "<mark>z</mark>"
+    )
+    assert content.marks_only("&lt;mark onclick=x&gt;") == "&lt;mark onclick=x&gt;"  # typed text stays text

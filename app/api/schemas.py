@@ -170,6 +170,9 @@ class SearchHit(BaseModel):
 
 class SearchResults(BaseModel):
     total: int
+    total_capped: bool = Field(
+        default=False, description="Matches were counted up to a cap: `total` or more questions match"
+    )
     page: int
     results: list[SearchHit]
 

@@ -23,7 +23,7 @@ from app.errors import NotFound
 from app.escalation import service as escalation
 from app.escalation.workflow import ACTIVE_STATES
 from app.extensions import limiter, post_limit, user_or_address
-from app.forum import service, view_counts
+from app.forum import fragments, service, view_counts
 from app.forum.forms import (
     AnswerForm,
     DraftForm,
@@ -43,6 +43,7 @@ from app.web.forms import submitted_action
 from app.web.locale import post_language
 
 bp = Blueprint("forum", __name__)
+bp.record_once(lambda state: fragments.register_fragments(state.app))
 Draft = TypeVar("Draft", service.QuestionDraft, service.AnswerDraft)
 
 

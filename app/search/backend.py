@@ -13,6 +13,10 @@ from app.search.documents import Document
 
 QUERY_MAX = 300
 PER_PAGE = 20
+# How many matches a search looks at, at most: it counts up to that many ("1,000+ results") and PostgreSQL ranks
+# that many of the newest matches by relevance. Counting or ranking every match of a word in a third of all posts
+# cost most of a search's time, for a figure nobody reads past the first digits (SEARCH_MATCH_CAP).
+MATCH_CAP = 1000
 
 # What `state()` reports; only READY serves searches and takes writes.
 READY = "ready"
@@ -54,9 +58,21 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResult:
     hits: list[Hit]
-    total: int
+    total: int  # the matches counted: all of them, or (capped) the first `total`, and there are more
     suggestion: str | None = None  # "did you mean"
     notes: list[str] = field(default_factory=list)
+    capped: bool = False  # more than `total` matched: shown as "1,000+ results"
+
+
+def match_limit(query: SearchQuery, cap: int) -> int:
+    """How many matches to count (and, where a backend must, rank): the cap, or far enough past the page asked
+    for to know whether another page follows it."""
+    return max(cap, max(1, query.page) * query.per_page + 1)
+
+
+def counted(matches: int, limit: int) -> tuple[int, bool]:
+    """(total, capped) from a count that stopped at limit + 1."""
+    return min(matches, limit), matches > limit
 
 
 class LockedWriter(ABC):

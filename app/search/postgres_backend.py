@@ -15,7 +15,17 @@ from sqlalchemy import Connection, text
 
 from app import content
 from app.db import make_engine
-from app.search.backend import READY, Hit, IndexBusy, LockedWriter, SearchQuery, SearchResult
+from app.search.backend import (
+    MATCH_CAP,
+    READY,
+    Hit,
+    IndexBusy,
+    LockedWriter,
+    SearchQuery,
+    SearchResult,
+    counted,
+    match_limit,
+)
 from app.search.documents import Document, clip
 
 # Every SQL string here is assembled from constant fragments; user input travels only as bound parameters.
@@ -76,8 +86,9 @@ class PostgresBackend(LockedWriter):
 
     name = "postgres"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, match_cap: int = MATCH_CAP) -> None:
         self.engine = make_engine(url)
+        self.match_cap = match_cap
         self._config: str | None = None
         self._trigrams: bool | None = None
 
@@ -227,30 +238,44 @@ class PostgresBackend(LockedWriter):
         fields += [(kind, value, True) for kind, value in (("board", query.board), ("tag", query.tag)) if value]
         words = FIELD.sub(" ", query.text).strip()
         where, params = self._where(query, fields)
+        limit = match_limit(query, self.match_cap)
         params.update(
-            cfg=self.config(), text=words, limit=query.per_page, offset=(max(1, query.page) - 1) * query.per_page
+            cfg=self.config(), text=words, limit=query.per_page, offset=(max(1, query.page) - 1) * query.per_page,
+            pool=limit, counted=limit + 1,
         )
         source, order = f"{DOCUMENTS} {PUBLIC}{where}", "q.created_at DESC, q.id DESC"
-        texts, joins = "d.title, left(d.body, 221), left(d.best_answer, 201)", ""
+        texts, joins, ranked = "d.title, left(d.body, 221), left(d.best_answer, 201)", "", ""
         if words:
             joins = f"CROSS JOIN websearch_to_tsquery({CFG}, {ESCAPED.format(':text')}) AS tq(query)"
             source = f"{DOCUMENTS} {joins} {PUBLIC} AND d.vector @@ tq.query{where}"
             if query.sort != "newest":
-                order = f"ts_rank_cd({WEIGHTS}, d.vector, tq.query, 1) DESC, {order}"
+                # Relevance among the newest `pool` matches: ts_rank_cd reads each match's whole vector, so ranking
+                # all of a common word's matches cost most of the search; the newest ones are found by walking
+                # the primary key backwards (question ids grow with time) and stop at the pool's size.
+                order = f"ts_rank_cd({WEIGHTS}, d.vector, tq.query, 1) DESC, pool.created_at DESC, pool.id DESC"
+                ranked = (
+                    f"WITH pool AS (SELECT d.question_id AS id, q.created_at {source} ORDER BY d.question_id DESC"
+                    f" LIMIT :pool) SELECT pool.id, row_number() OVER (ORDER BY {order}) AS n FROM pool"
+                    f" JOIN search_documents d ON d.question_id = pool.id {joins} ORDER BY {order}"
+                )
             texts = (
                 f"ts_headline({CFG}, {ESCAPED.format('d.title')}, tq.query, '{MARKS}, HighlightAll=true'),"
                 f" ts_headline({CFG}, {ESCAPED.format('d.body')}, tq.query, '{SNIPPET}'),"
                 f" ts_headline({CFG}, {ESCAPED.format('d.best_answer')}, tq.query, '{SNIPPET}')"
             )
+        ranked = ranked or (
+            f"SELECT d.question_id AS id, row_number() OVER (ORDER BY {order}) AS n {source} ORDER BY {order}"
+        )
         # How the texts start and end, to show where a headline leaves text out.
         texts += ", left(d.body, 60), right(d.body, 60), left(d.best_answer, 60), right(d.best_answer, 60)"
         page = (  # rank the matches, then headline only the page's rows
-            f"WITH page AS (SELECT d.question_id AS id, row_number() OVER (ORDER BY {order}) AS n {source}"
-            f" ORDER BY {order} LIMIT :limit OFFSET :offset) SELECT page.id, {texts} FROM page"
+            f"WITH page AS ({ranked} LIMIT :limit OFFSET :offset) SELECT page.id, {texts} FROM page"
             f" JOIN search_documents d ON d.question_id = page.id {joins} ORDER BY page.n"
         )
         with self.engine.connect() as conn:
-            total = conn.scalar(text(f"SELECT count(*) {source}"), params) or 0
+            # Counting stops one past the limit: enough to say "1,000+", without visiting every match.
+            matches = conn.scalar(text(f"SELECT count(*) FROM (SELECT 1 {source} LIMIT :counted) AS m"), params) or 0
+            total, capped = counted(matches, limit)
             rows = conn.execute(text(page), params).all()
             suggestion = self._suggest(conn, query.text, words) if words and not total else None
         hits = []
@@ -261,8 +286,8 @@ class PostgresBackend(LockedWriter):
             else:
                 plain = (title or "", clip(body or "", 220), clip(answer or "", 200))
                 title, body, answer = (html.escape(value, quote=False) for value in plain)
-            hits.append(Hit(ident, *(content.sanitize(value or "") for value in (title, body, answer))))
-        return SearchResult(hits, total, suggestion)
+            hits.append(Hit(ident, *(content.marks_only(value or "") for value in (title, body, answer))))
+        return SearchResult(hits, total, suggestion, capped=capped)
 
     def _suggest(self, conn: Connection, original: str, words: str) -> str | None:
         """Words found in no document, swapped for the closest word of recent documents (pg_trgm similarity)."""

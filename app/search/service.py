@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app.auth.visibility import public_questions
 from app.forum.models import Question
 from app.search import relevance
-from app.search.backend import READY, Hit, IndexBusy, IndexUnavailable, SearchBackend, SearchQuery, SearchResult
+from app.search.backend import (
+    MATCH_CAP,
+    READY,
+    Hit,
+    IndexBusy,
+    IndexUnavailable,
+    SearchBackend,
+    SearchQuery,
+    SearchResult,
+)
 from app.search.documents import all_documents, documents_for
 from app.search.models import SearchOutbox
 
@@ -26,13 +35,14 @@ DELETE_BATCH = 500
 
 
 def make_backend(app: Flask) -> SearchBackend:
+    cap = int(app.config.get("SEARCH_MATCH_CAP", MATCH_CAP))
     if app.config.get("SEARCH_BACKEND", "whoosh") == "postgres":
         from app.search.postgres_backend import PostgresBackend
 
-        return PostgresBackend(app.config["DATABASE_URL"])
+        return PostgresBackend(app.config["DATABASE_URL"], match_cap=cap)
     from app.search.whoosh_backend import WhooshBackend
 
-    return WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    return WhooshBackend(app.config["SEARCH_INDEX_DIR"], match_cap=cap)
 
 
 # --- keeping the index in step ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from datetime import time as dtime
+from itertools import islice
 from pathlib import Path
 
 from whoosh import index
@@ -22,6 +23,7 @@ from whoosh.query import And, DateRange, Every, Or, Term
 
 from app import content
 from app.search.backend import (
+    MATCH_CAP,
     MISSING,
     READY,
     UNREADABLE,
@@ -31,6 +33,8 @@ from app.search.backend import (
     LockedWriter,
     SearchQuery,
     SearchResult,
+    counted,
+    match_limit,
 )
 from app.search.documents import Document, clip
 from app.search.whoosh_schema import ANALYZER, FORMATTER, PLAIN, SCHEMA, escape, fields
@@ -48,8 +52,9 @@ class WhooshBackend(LockedWriter):
 
     name = "whoosh"
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, match_cap: int = MATCH_CAP) -> None:
         self.root = Path(root)
+        self.match_cap = match_cap
         self._index: index.Index | None = None
         self._target: str | None = None
 
@@ -246,6 +251,7 @@ class WhooshBackend(LockedWriter):
         parser = self._parser(ix)
         text = query.text.strip()
         parsed = parser.parse(text) if text else Every()
+        page, per_page = max(1, query.page), query.per_page
         with ix.searcher() as searcher:
             suggestion = None
             # No terms=True: with it, a filtered search reported the unfiltered total.
@@ -253,21 +259,33 @@ class WhooshBackend(LockedWriter):
             if query.sort == "newest" or not text:
                 kwargs["sortedby"] = "created"
                 kwargs["reverse"] = True
-            page = searcher.search_page(parsed, max(1, query.page), pagelen=query.per_page, **kwargs)
-            page.results.formatter = FORMATTER
-            if text and page.total == 0:
+            # The top page * per_page only: scoring skips whole blocks that can't reach them (search_page's own
+            # count then walked every match again, unfiltered).
+            results = searcher.search(parsed, limit=page * per_page, **kwargs)
+            total, capped = self._count(searcher, results, parsed, kwargs["filter"], match_limit(query, self.match_cap))
+            results.formatter = FORMATTER
+            if text and total == 0:
                 suggestion = self._suggest(searcher, text)
             hits = []
-            for hit in page:
-                page.results.fragmenter = WholeFragmenter()  # the whole title, marked
+            for hit in results[(page - 1) * per_page : page * per_page]:
+                results.fragmenter = WholeFragmenter()  # the whole title, marked
                 title = hit.highlights("title") or escape(hit["title"])
-                page.results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
+                results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
                 snippet = hit.highlights("body", top=2) or escape(clip(hit.get("body", ""), 220))
                 answer = hit.highlights("best_answer") or escape(clip(hit.get("best_answer", ""), 200))
                 hits.append(
-                    Hit(hit["id"], content.sanitize(title), content.sanitize(snippet), content.sanitize(answer))
+                    Hit(hit["id"], content.marks_only(title), content.marks_only(snippet), content.marks_only(answer))
                 )
-            return SearchResult(hits, page.total, suggestion)
+            return SearchResult(hits, total, suggestion, capped=capped)
+
+    @staticmethod
+    def _count(searcher, results, parsed, filter_query, limit: int) -> tuple[int, bool]:
+        """The matches, counted up to `limit` (then "capped"): exact for free when the collector saw them all
+        (a sorted search), else by walking the matching documents, filter applied, and stopping past the limit."""
+        if results.has_exact_length():
+            return counted(len(results), limit)
+        wanted = And([parsed, filter_query]) if filter_query is not None else parsed
+        return counted(sum(1 for _ in islice(searcher.docs_for_query(wanted), limit + 1)), limit)
 
     @staticmethod
     def _suggest(searcher, text: str) -> str | None:

@@ -107,6 +107,7 @@ def search():
     summaries = {s.id: s for s in shapes.listed(session, shapes.with_lists(session, rows))}
     return schemas.SearchResults(
         total=found.result.total,
+        total_capped=found.result.capped,
         page=query.page,
         results=[
             schemas.SearchHit(question=summaries[q.id], snippet=hit.snippet_html)
