@@ -94,6 +94,9 @@ class Config:
             # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
             # app servers).
             "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
+            # How long a server keeps a question's related questions (ids only) before asking the index again;
+            # a Whoosh index change renews them at once, PostgreSQL's only by this.
+            "RELATED_CACHE_SECONDS": env.integer("RELATED_CACHE_SECONDS", 600),
             # Attachments: "local" keeps files in ATTACHMENT_DIR (a shared disk when there are several servers).
             "ATTACHMENT_STORAGE": env.text("ATTACHMENT_STORAGE", "local"),
             "ATTACHMENT_DIR": env.text("ATTACHMENT_DIR", str(instance / "attachments")),
