@@ -94,6 +94,9 @@ class Config:
             # "whoosh" (an index on local disk) or "postgres" (full-text search in the database, for several
             # app servers).
             "SEARCH_BACKEND": env.text("SEARCH_BACKEND", "whoosh"),
+            # How long a server keeps a question's related questions (ids only) before asking the index again;
+            # a Whoosh index change renews them at once, PostgreSQL's only by this.
+            "RELATED_CACHE_SECONDS": env.integer("RELATED_CACHE_SECONDS", 600),
             # Searches count matches up to this many, then say "1,000+ results"; PostgreSQL ranks that many of the
             # newest matches by relevance (app/search/backend.py).
             "SEARCH_MATCH_CAP": env.integer("SEARCH_MATCH_CAP", 1000),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from app.db import db
+from app.search import service as search
 from tests.factories import make_board, make_question, make_user
 from tests.querycount import count_queries
 
 # Signed in: load the user; then the page's own queries. Measured numbers, asserted exactly so a
 # change that adds a query (an N+1 above all) shows up here.
-QUESTION_PAGE_QUERIES = 6  # question (+author, board), its tags, user, answers (+authors), own kudos, following?
+# question (+author, board), its tags, user, answers (+authors), own kudos, following?, related questions (their
+# visibility re-checked: see app/search/related.py; none is sent when nothing is related)
+QUESTION_PAGE_QUERIES = 7
 BOARD_PAGE_QUERIES = 6  # board, questions (+authors, boards), their tags, pinned threads, user, following?
 
 
@@ -39,9 +42,14 @@ def test_question_page_query_count_does_not_grow_with_answers(app, client, sessi
     big = make_question(session, authors[0], board, tags=("battery", "bios"))
     _add_answers(session, small, authors, 2)
     _add_answers(session, big, authors, 50)
+    search.drain_app(app)  # the two are related to each other: the list beside each is shown
     login_as(make_user(session, "reader"))  # not an author, so not already loaded with the page
     counts = [_count(app, client, f"/questions/{q.id}/{q.slug}") for q in (small, big)]
     assert counts == [QUESTION_PAGE_QUERIES, QUESTION_PAGE_QUERIES]
+    page = client.get(f"/questions/{small.id}/{small.slug}").get_data(as_text=True)
+    assert big.title in page.split('class="related"')[1]
+    # The related picks now come from the cache: still one query to re-check them, none to ask the index.
+    assert _count(app, client, f"/questions/{big.id}/{big.slug}") == QUESTION_PAGE_QUERIES
 
 
 def test_board_page_query_count_does_not_grow_with_questions(app, client, session, login_as):

@@ -4,44 +4,37 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts import passwords
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.auth.roles import Role
 from app.db import utcnow
+from app.demo import archive, timeline
 from app.demo.data import BOARDS, DEMO_PASSWORD, QUESTIONS, USERS
-from app.forum import activity
 from app.forum import service as forum
-from app.forum.models import Answer, Board, Question, Revision
+from app.forum.models import Answer, Board, Question
 from app.moderation import service as moderation
 from app.reputation import service as reputation
-from app.reputation.models import Kudo, PointEvent
 
 
 def is_seeded(session: Session) -> bool:
     return bool(session.scalar(select(func.count()).select_from(Board)))
 
 
-RECENT_HOURS, STRETCH = 48, 3
-
-
-def spread(hours_ago: float) -> float:
-    """The last two days as written; older threads stretched back over months, so the community looks as old
-    as its members' ranks (the data's two months become about six)."""
-    return hours_ago if hours_ago <= RECENT_HOURS else RECENT_HOURS + (hours_ago - RECENT_HOURS) * STRETCH
-
-
 def seed(session: Session) -> dict[str, int]:
     for board in BOARDS:
         session.add(Board(**board))
     users = {}
+    shared_hash = passwords.hash_password(DEMO_PASSWORD)  # every demo account has this password
     for spec in USERS:
         user = accounts.register(
             session,
             accounts.Registration(spec["username"], spec["email"], DEMO_PASSWORD, spec["locale"]),
             role=spec["role"],
+            password_hash=shared_hash,
         )
         user.display_name, user.bio = spec["display_name"], spec["bio"]
         user.email_verified_at = utcnow()  # demo addresses count as confirmed, so their notifications are mailed
@@ -57,22 +50,28 @@ def seed(session: Session) -> dict[str, int]:
         language = users[spec["author"]].locale if native else "en"
         draft = forum.QuestionDraft(spec["board"], spec["title"], spec["body"], tuple(spec["tags"]), language)
         question = forum.ask_question(session, users[spec["author"]], draft)
-        asked = now - timedelta(hours=spread(spec["hours_ago"]))
-        _backdate(session, question, asked)
+        asked = now - timedelta(hours=timeline.spread(spec["hours_ago"]))
+        timeline.backdate(session, question, asked)
         for answer_spec in spec["answers"]:
             answerer = users[answer_spec["author"]]
             answer_draft = forum.AnswerDraft(answer_spec["body"], answerer.locale if native else "en")
             answer = forum.post_answer(session, answerer, question.id, answer_draft)
-            _backdate(session, answer, min(asked + timedelta(minutes=answer_spec["minutes_after"]), now))
+            timeline.backdate(session, answer, min(asked + timedelta(minutes=answer_spec["minutes_after"]), now))
             answer_count += 1
-        session.flush()
-        _settle_question_times(session, question)
         _recognise(session, users, spec, question)
-    _backdate_points(session)
+        timeline.settle_question_times(session, question)
+    users.update({user.username: user for user in archive.register_regulars(session, shared_hash)})
+    older = archive.seed_archive(session, users)
+    timeline.backdate_points(session)
     _backdate_members(session)
     _flag_a_few(session, users)
     _open_a_case(session, users)
-    return {"boards": len(BOARDS), "members": len(USERS), "questions": len(QUESTIONS), "answers": answer_count}
+    return {
+        "boards": len(BOARDS),
+        "members": len(users),
+        "questions": len(QUESTIONS) + older["questions"],
+        "answers": answer_count + older["answers"],
+    }
 
 
 def _recognise(session: Session, users: dict[str, User], spec: dict, question: Question) -> None:
@@ -146,32 +145,6 @@ def _open_a_case(session: Session, users: dict[str, User]) -> None:
     escalation.post_message(
         session, staff, case.id, "Member has posted about billing before; be thorough.", internal=True
     )
-
-
-def _backdate_points(session: Session) -> None:
-    """Points were 'earned' when their posts were written, so the leaderboards have a history."""
-    for model, column in ((Answer, PointEvent.answer_id), (Question, PointEvent.question_id)):
-        created = select(model.created_at).where(model.id == column).scalar_subquery()
-        session.execute(update(PointEvent).where(column.is_not(None)).values(created_at=created))
-    for model in (Kudo,):
-        answer_created = select(Answer.created_at).where(Answer.id == model.answer_id).scalar_subquery()
-        session.execute(update(model).where(model.answer_id.is_not(None)).values(created_at=answer_created))
-
-
-def _backdate(session: Session, post: Question | Answer, when) -> None:
-    """Demo posts were 'written' in the past: move their times and first revision there."""
-    session.flush()
-    post.created_at = when
-    column = Revision.question_id if isinstance(post, Question) else Revision.answer_id
-    for revision in session.scalars(select(Revision).where(column == post.id)):
-        revision.created_at = when
-
-
-def _settle_question_times(session: Session, question: Question) -> None:
-    session.refresh(question)
-    times = sorted(a.created_at for a in session.scalars(select(Answer).where(Answer.question_id == question.id)))
-    question.first_answer_at = times[0] if times else None
-    activity.touch(session, question, times[-1] if times else question.created_at)
 
 
 def logins_text(session: Session) -> str:

@@ -38,6 +38,8 @@ from app.forum.models import Answer, Board, Question
 from app.ids import parse_id
 from app.notifications import service as notifications
 from app.reputation import service as reputation
+from app.search import related
+from app.search.backend import IndexUnavailable
 from app.web import form_status, submitted
 from app.web.forms import submitted_action
 from app.web.locale import post_language
@@ -317,7 +319,24 @@ def question(question_id: int, slug: str | None = None, answer_form: AnswerForm 
         open_case=case if case is not None and case.status in ACTIVE_STATES else None,
         answer_order=answer_order,
         kept=kept,
+        related=_related(session, question),
     ), status
+
+
+def _related(session, question: Question) -> list[Question]:
+    """The related questions beside this one; an index that fails costs the list, never the page."""
+    cache = current_app.extensions.get("agora_related")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "agora_related", related.RelatedCache(current_app.config.get("RELATED_CACHE_SECONDS", 600))
+        )
+    try:
+        return related.related_questions(session, current_app.extensions["agora_search"], cache, question)
+    except IndexUnavailable:
+        current_app.extensions["agora_search_recovery"].start()
+    except Exception:
+        current_app.logger.exception("related questions failed for question %s", question.id)
+    return []
 
 
 def _count_view(question_id: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -133,3 +133,7 @@ class SearchBackend(Protocol):
     def similar(self, title: str, limit: int = 5) -> list[int]: ...
 
     def count(self) -> int: ...
+
+    def version(self) -> Hashable:
+        """Changes whenever the index does (cheap: read on every question page); a constant where no cheap
+        version exists, so caches keyed by it rely on their TTL."""

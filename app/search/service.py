@@ -119,16 +119,15 @@ def reindex(
 # --- searching ----------------------------------------------------------------------------------
 
 
-def _visible(session: Session, ids: list[int]) -> dict[int, Question]:
-    """Re-load hits through the public filter, so search can never show what the policy hides."""
+def visible_questions(session: Session, ids: list[int], eager: bool = True) -> dict[int, Question]:
+    """Re-load hits through the public filter, so search can never show what the policy hides. Without `eager`,
+    one query and the question's own columns only (enough for a list of links)."""
     if not ids:
         return {}
-    questions = session.scalars(
-        select(Question)
-        .options(joinedload(Question.board), joinedload(Question.author), selectinload(Question.tags))
-        .where(Question.id.in_(ids), public_questions())
-    )
-    return {q.id: q for q in questions}
+    query = select(Question).where(Question.id.in_(ids), public_questions())
+    if eager:
+        query = query.options(joinedload(Question.board), joinedload(Question.author), selectinload(Question.tags))
+    return {q.id: q for q in session.scalars(query)}
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ class Found:
 
 
 def _found(session: Session, result: SearchResult) -> Found:
-    visible = _visible(session, [hit.id for hit in result.hits])
+    visible = visible_questions(session, [hit.id for hit in result.hits])
     return Found(result, [(visible[hit.id], hit) for hit in result.hits if hit.id in visible])
 
 
@@ -174,16 +173,23 @@ def _suggested(session: Session, backend: SearchBackend, query: SearchQuery, sug
 
 
 def similar(
-    session: Session, backend: SearchBackend, title: str, limit: int = 5, exclude_id: int | None = None
+    session: Session,
+    backend: SearchBackend,
+    title: str,
+    limit: int = 5,
+    exclude_id: int | None = None,
+    also: str = "",
+    eager: bool = True,
 ) -> list[Question]:
     """Public questions close enough to `title` to be worth opening (see relevance), in the backend's order
     (solved first); none at all rather than padding. A question closed as a duplicate (merged) is left out:
-    its original is the one to read."""
+    its original is the one to read. Words in `also` (a question's tags) help rank the candidates but are not
+    held against them by the threshold: a related question rarely repeats another's tags in its text."""
     wanted = relevance.meaningful_words(title)
     if not wanted:
         return []
-    ids = backend.similar(title, limit * 4)
-    visible = _visible(session, ids)
+    ids = backend.similar(f"{title} {also}".strip(), limit * 4)
+    visible = visible_questions(session, ids, eager)
     found = []
     for question_id in ids:
         question = visible.get(question_id)

@@ -212,6 +212,14 @@ class WhooshBackend(LockedWriter):
         except Exception as error:
             raise self._unavailable(error) from error
 
+    def version(self) -> tuple[str | None, int]:
+        """The live generation and its latest commit: a directory listing, no searcher opened."""
+        try:
+            ix = self._open()
+            return self._target, ix.latest_generation()
+        except Exception as error:
+            raise self._unavailable(error) from error
+
     # --- reading -------------------------------------------------------------------------------
 
     def _parser(self, ix: index.Index) -> MultifieldParser:

@@ -289,38 +289,8 @@
     if (summary) summary.focus();
   }
 
-  // Beside a question: related questions from the search index (links built as text, never HTML).
-  function showRelated(box) {
-    var list = box.querySelector("[data-related-list]");
-    fetch(box.getAttribute("data-related-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (json) {
-        if (!json || !json.questions.length) return;
-        json.questions.forEach(function (q) {
-          var item = document.createElement("li");
-          var link = document.createElement("a");
-          link.href = q.url;
-          link.textContent = q.title;
-          link.setAttribute("dir", "auto");
-          if (q.language) link.setAttribute("lang", q.language);
-          item.appendChild(link);
-          if (q.solved) {
-            var badge = document.createElement("span");
-            badge.className = "badge badge-solved";
-            badge.textContent = box.getAttribute("data-solved-label") || "Solved";
-            item.appendChild(document.createTextNode(" "));
-            item.appendChild(badge);
-          }
-          list.appendChild(item);
-        });
-        box.hidden = false;
-      })
-      .catch(function () { /* related questions are optional */ });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
-    Array.prototype.forEach.call(document.querySelectorAll("[data-related-url]"), showRelated);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpSimilar);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-ask-form]"), setUpPrivateHelpCheck);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-kudo]"), setUpKudo);

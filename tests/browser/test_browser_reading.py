@@ -222,8 +222,14 @@ def test_related_questions_beside_a_question(
             session, asker, board, title="Nimbus Book 14 stops charging at 80% since the firmware update"
         )
     search.drain_app(live_server.app)
-    page = pages.new()
+    page = pages.new(java_script_enabled=False)  # rendered with the page: no script needed
     page.goto(f"{base}/questions/{seeded.question.id}")
     related = page.get_by_role("complementary", name="Related questions")
     expect(related.get_by_role("link")).to_have_text([other.title])
     shoot(page, "23-related-questions")
+    related.get_by_role("link", name=other.title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(other.title)
+    # And back again: from the other question, the first one is related.
+    expect(page.get_by_role("complementary", name="Related questions").get_by_role("link")).to_have_text(
+        [seeded.question.title]
+    )
