@@ -740,7 +740,7 @@ def whoosh_staged(ix: Any, backend: WhooshBackend, query: SearchQuery, variant: 
             shown = list(results[(pagenum - 1) * query.per_page: pagenum * query.per_page])
         lap("search+count")
         if query_text and not total:
-            suggestion = backend._suggest(searcher, parsed, query_text) if level < 2 else (
+            suggestion = backend._suggest(searcher, query_text) if level < 2 else (
                 suggest_words(searcher, query_text))
         lap("did-you-mean")
         results.formatter = whoosh_schema.FORMATTER
