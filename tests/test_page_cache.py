@@ -211,13 +211,29 @@ def test_the_store_follows_the_settings(app):
     assert isinstance(store, RedisStore if REDIS_URL else MemoryStore)
 
 
-def test_the_memory_store_is_bounded():
+def test_the_memory_store_is_bounded(tmp_path):
     from app.web.page_cache import Page
 
-    store = MemoryStore(size=2, ttl=60)
+    store = MemoryStore(size=2, ttl=60, generation_file=tmp_path / "generation")
+    generation = store.lookup("a")[0]
     for key in "abc":
-        store.keep(key, Page("0", key, 0.0, "text/html", b"x"))
-    assert store.lookup("a") == ("0", None) and store.lookup("c")[1] is not None
+        store.keep(key, Page(generation, key, 0.0, "text/html", b"x"))
+    assert store.lookup("a") == (generation, None) and store.lookup("c")[1] is not None
+
+
+def test_a_change_in_one_process_invalidates_the_pages_of_the_others(tmp_path):
+    """Without Redis every gunicorn worker (and a `flask` command) of the machine has its own pages, but they share
+    the generation: a hide committed by one worker must not leave another serving the hidden post."""
+    from app.web.page_cache import Page
+
+    shared = tmp_path / "instance" / "page-cache.generation"
+    worker, sibling = MemoryStore(10, 60, shared), MemoryStore(10, 60, shared)
+    generation, _none = worker.lookup("question")
+    worker.keep("question", Page(generation, "e", 0.0, "text/html", b"the post"))
+    assert worker.lookup("question") == (generation, worker.lookup("question")[1]) and generation
+    sibling.bump()
+    current, page = worker.lookup("question")
+    assert current != generation and page is not None and page.generation != current  # a miss: rendered afresh
 
 
 # --- invalidation: each change a visitor could see, made through the real route or service -------------------------

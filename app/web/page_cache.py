@@ -5,19 +5,23 @@ Invalidation is a generation number: every commit that wrote a row a visitor's p
 is only served while the generation it was rendered under is still the current one. A request reads the generation
 *before* it reads the database and tags its page with that number, so a page rendered from data older than a commit
 can never be served after that commit's bump. With REDIS_URL the pages and the generation live in Redis (every app
-server shares them, and a change made on one invalidates the pages of all); without it, in this process (a bounded
-LRU). PAGE_CACHE_TTL bounds what a change made outside any app session (raw SQL by hand) could leave behind."""
+server shares them, and a change made on one invalidates the pages of all); without it, each process keeps its
+pages (a bounded LRU) under a generation kept in a file of the instance folder, which every process of the machine
+reads and bumps. PAGE_CACHE_TTL bounds what a change made outside any app session (raw SQL by hand) could leave
+behind."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate
+from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
@@ -109,21 +113,33 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """One process's pages (one server, or `make run`): a bounded LRU and a generation counter."""
+    """One machine's pages (one server, or `make run`): each process keeps a bounded LRU, and the generation is a
+    token in a file of the instance folder, so that a change committed by any process of the machine (another
+    gunicorn worker, a `flask` command) invalidates the pages every process keeps. A process's own counter would
+    leave its sibling workers serving a hidden post until PAGE_CACHE_TTL ran out. Several machines need REDIS_URL.
+    Reading the token is one small file read per visitor request; a bump replaces the file atomically."""
 
-    def __init__(self, size: int, ttl: float) -> None:
+    def __init__(self, size: int, ttl: float, generation_file: Path) -> None:
         self.size, self.ttl = size, ttl
-        self._generation = 0
+        self.generation_file = generation_file
         self._pages: OrderedDict[str, tuple[float, Page]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _generation(self) -> str:
+        try:
+            return self.generation_file.read_text()
+        except FileNotFoundError:
+            self.bump()
+            return self.generation_file.read_text()
+
     def lookup(self, key: str) -> tuple[str, Page | None]:
+        generation = self._generation()
         with self._lock:
             found = self._pages.get(key)
             if found is None or found[0] < time.monotonic():
-                return str(self._generation), None
+                return generation, None
             self._pages.move_to_end(key)
-            return str(self._generation), found[1]
+            return generation, found[1]
 
     def keep(self, key: str, page: Page) -> None:
         with self._lock:
@@ -133,8 +149,12 @@ class MemoryStore:
                 self._pages.popitem(last=False)
 
     def bump(self) -> None:
+        token = uuid.uuid4().hex  # random, like Redis's: a deleted file must not bring an old generation back
+        self.generation_file.parent.mkdir(parents=True, exist_ok=True)
+        staged = self.generation_file.with_name(f".{self.generation_file.name}.{token}")
+        staged.write_text(token)
+        os.replace(staged, self.generation_file)  # readers see the old token or the new one, never half a file
         with self._lock:
-            self._generation += 1
             self._pages.clear()  # all stale now: free the memory at once
 
 
@@ -165,11 +185,11 @@ class RedisStore:
         self.client.set(self.generation_key, uuid.uuid4().hex)
 
 
-def make_store(config: dict[str, Any]) -> Store:
+def make_store(config: dict[str, Any], instance_path: str) -> Store:
     ttl = max(1, int(config["PAGE_CACHE_TTL"]))
     if config.get("REDIS_URL"):
         return RedisStore(config["REDIS_URL"], ttl, config["PAGE_CACHE_KEY"])
-    return MemoryStore(int(config["PAGE_CACHE_SIZE"]), ttl)
+    return MemoryStore(int(config["PAGE_CACHE_SIZE"]), ttl, Path(instance_path) / "page-cache.generation")
 
 
 # --- which requests and responses the cache may serve and keep -----------------------------------------------
@@ -343,7 +363,7 @@ def register_page_cache(app: Flask) -> None:
     """PAGE_CACHE=false leaves every page rendered afresh (and no validators sent)."""
     if not app.config.get("PAGE_CACHE"):
         return
-    app.extensions["agora_page_cache"] = make_store(app.config)
+    app.extensions["agora_page_cache"] = make_store(app.config, app.instance_path)
     _listen()
     # After the edge's checks, the API's authentication and the rate limiter, which must still see every request.
     app.before_request(serve_kept_page)
