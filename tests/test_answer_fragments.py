@@ -67,6 +67,20 @@ def test_a_second_reader_with_the_same_rights_gets_the_cached_answers(app, threa
     assert "\x00" not in second
 
 
+def test_metrics_count_the_caches_hits_and_misses(app, thread):
+    question, _answers, people = thread
+    for reader in (people["reader"], people["second"]):
+        page_of(app, reader, question)
+    metrics = app.test_client().get("/metrics").get_data(as_text=True)  # the test client comes from loopback
+    counted = {
+        result: float(line.split()[-1])
+        for line in metrics.splitlines()
+        for result in ("hit", "miss")
+        if line.startswith(f'agora_fragment_cache_lookups_total{{result="{result}"}}')
+    }
+    assert counted["hit"] >= 2 and counted["miss"] >= 2, counted
+
+
 def test_an_edit_shows_at_once(app, session, thread):
     question, answers, people = thread
     assert "fast startup" in article(page_of(app, people["reader"], question), answers[0].id)

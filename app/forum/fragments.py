@@ -32,6 +32,7 @@ from markupsafe import Markup
 from app.auth.permissions import can
 from app.db import utcnow
 from app.forum.models import Answer, Question
+from app.ops.observe import FRAGMENT_CACHE_LOOKUPS
 from app.web.display import rank_of
 
 TEMPLATE = "forum/_answer.html"
@@ -76,9 +77,11 @@ class FragmentCache:
             html = self._entries.get(key)
             if html is None:
                 self.misses += 1
+                FRAGMENT_CACHE_LOOKUPS.labels("miss").inc()
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
+            FRAGMENT_CACHE_LOOKUPS.labels("hit").inc()
             return html
 
     def put(self, key: tuple, html: str) -> None:

@@ -42,6 +42,12 @@ PAGE_CACHE_MISSES = Counter(
     "Visitor pages the page cache could serve but did not hold (rendered, then kept).",
     registry=REGISTRY,
 )
+FRAGMENT_CACHE_LOOKUPS = Counter(
+    "agora_fragment_cache_lookups",
+    "Answers the question page looked up in this process's rendered-answer cache, by result (hit or miss).",
+    ["result"],
+    registry=REGISTRY,
+)
 
 # A request id from the load balancer is kept when it looks like one; anything else is replaced.
 INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
