@@ -33,6 +33,10 @@ from app.web.locale import visitor_locale
 
 # The visitor pages worth keeping: what arrivals from a search engine and the front door read.
 CACHED_ENDPOINTS = frozenset({"forum.index", "forum.questions", "forum.board", "forum.question"})
+# The query arguments those pages read (lists: filter, sort, tag, after, language; a question: answers). A URL with
+# any other is rendered but not kept: the views ignore them, so `?x=1`, `?x=2`... would each keep a copy of the
+# same page, and anyone could fill the cache (and push out the real pages) with them.
+KNOWN_ARGS = frozenset({"filter", "sort", "tag", "after", "language", "answers"})
 # Session keys that do not change a visitor's page (the language is part of the key). Anything else (flashed
 # messages above all, or a signed-in member's id) means the page is this visitor's own and is neither served
 # from nor put into the cache.
@@ -199,6 +203,8 @@ def _is_visitor_request() -> bool:
     """A GET of a cached page type by someone signed out whose session holds nothing that changes the page."""
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
         return False
+    if not KNOWN_ARGS.issuperset(request.args.keys()):
+        return False
     if "Authorization" in request.headers or "_user_id" in session:
         return False
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -235,7 +241,14 @@ def _answer(page: Page) -> Response:
     response = Response(page.body, content_type=page.content_type)
     response.headers["X-Page-Cache"] = "hit"  # for operators and tests: this page was not rendered now
     _validators(response, page)
-    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+    return _conditional(response)
+
+
+def _conditional(response: Response) -> Response:
+    """304 when the browser's copy has the same ETag. If-Modified-Since alone is not trusted: Last-Modified is when
+    a process rendered the page, to the second, so a page rendered from data older than a hide but finished in the
+    same second as the page after it would look current."""
+    if "If-None-Match" in request.headers:
         return response.make_conditional(request)
     return response
 
@@ -283,7 +296,7 @@ def keep_page(response: Response) -> Response:
     except Exception:
         current_app.logger.exception("keeping a page in the page cache failed")
     _validators(response, page)
-    return response.make_conditional(request)
+    return _conditional(response)
 
 
 def _count_view() -> None:
@@ -332,6 +345,10 @@ def _note_statement(state: ORMExecuteState) -> None:
 
 
 def _bump_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy reports a released savepoint as a commit too: the outer transaction's changes are not visible
+        # yet, so a page rendered now under a new generation would keep the old data. Wait for the real commit.
+        return
     if not session.info.pop(DIRTY, False):
         return
     app = session.info.get("app") or (current_app._get_current_object() if has_app_context() else None)
