@@ -45,8 +45,9 @@ def require_same_origin() -> None:
     sender = request.headers.get("Origin") or request.headers.get("Referer")
     if not sender:
         return
-    parts = urlsplit(sender)
-    if f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
+    # The host only: behind a TLS-terminating proxy that is not trusted (TRUSTED_PROXIES=0) the app sees http://
+    # while the browser names https://, and a scheme alone does not make another site.
+    if urlsplit(sender).netloc != request.host:
         raise PermissionDenied(_l("That form was sent from another site, so we didn't act on it."))
 
 
