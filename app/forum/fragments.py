@@ -17,6 +17,7 @@ Redis costs a round trip per page that a warm process never pays, and each worke
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -127,11 +128,13 @@ def reader_of(user: Any, answer: Answer, given: bool, may_accept: bool, moderate
 
 
 def key_of(answer: Answer, question: Question, reader: Reader, locale: str, slot: tuple[int, int]) -> tuple:
-    """Every value the fragment shows, so that equal keys mean equal HTML (see the module's docstring)."""
+    """Every value the fragment shows, so that equal keys mean equal HTML (see the module's docstring); the body by
+    its digest, so that a key does not hold a second copy of a long answer."""
     author = answer.author
     return (
         answer.id, locale, slot, reader,
-        answer.body_html, answer.language, answer.kudos_count, answer.is_accepted, answer.accepted_at,
+        hashlib.blake2b(answer.body_html.encode(), digest_size=16).digest(),
+        answer.language, answer.kudos_count, answer.is_accepted, answer.accepted_at,
         answer.is_hidden, answer.hidden_reason, answer.is_staff, answer.created_at, answer.edited_at,
         author.id, author.name, author.username, author.deleted_at is None, author.role, rank_of(author).key,
         question.id, question.slug,
