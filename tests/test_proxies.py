@@ -74,3 +74,12 @@ def test_metrics_stay_closed_to_a_visitor_who_comes_through_the_balancer(behind_
     outside = {"REMOTE_ADDR": "203.0.113.9"}
     spoofed = direct.test_client().get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}, environ_base=outside)
     assert spoofed.status_code == 404
+
+
+def test_metrics_stay_closed_to_a_visitor_who_reaches_a_server_behind_a_balancer_directly(behind_balancer):
+    """Prometheus scrapes each server directly, so gunicorn's port is reachable past the balancer: there a visitor
+    could write X-Forwarded-For: 127.0.0.1 himself, and the trusted header would make him local."""
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+    client = behind_balancer.test_client()
+    assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}, environ_base=outside).status_code == 404
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200

@@ -146,7 +146,11 @@ class _Snapshot:
 @access("visitor")
 def metrics():
     """Prometheus text format. Not found for anyone else: whether a server exposes metrics is not public."""
-    if not _allowed(request.remote_addr):
+    # Behind TRUSTED_PROXIES, the visitor's address comes from X-Forwarded-For, which anyone who reaches gunicorn
+    # directly can write: the connection's own peer must be allowed too (a scraper on an allowed network, or a
+    # balancer on this host passing on an allowed address).
+    peer = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR", request.remote_addr)
+    if not (_allowed(request.remote_addr) and _allowed(peer)):
         abort(404)
     started = time.perf_counter()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
