@@ -309,3 +309,18 @@ def test_two_servers_delivering_at_once_send_each_event_once(app, session, recei
     first.join(timeout=10)
     delivery = session.scalar(select(WebhookDelivery))
     assert len(receiver.calls) == 1 and delivery.status == "delivered" and delivery.attempts == 1
+
+
+def test_a_lease_runs_from_its_claim_not_from_the_start_of_a_slow_batch(app, session, receiver, case_world):
+    """A batch that began more than a lease ago (thirty slow help-desk calls) still leases each delivery it reaches
+    for a whole LEASE from the claim: a lease already over would let the next sweep send it a second time."""
+    _customer, question, moderator, _agent = case_world
+    add_endpoint(session, receiver.url, ["case.opened"], staff=True)
+    escalation.escalate(session, moderator, question.id, escalation.EscalationDraft(category="billing"))
+    session.commit()
+    delivery = session.scalar(select(WebhookDelivery))
+    with app.app_context(), db.scope() as other:
+        batch_began = webhooks.utcnow() - 2 * webhooks.LEASE
+        assert webhooks._claim(other, delivery.id, batch_began + webhooks.LEASE * 3)
+    session.refresh(delivery)
+    assert delivery.next_attempt_at > webhooks.utcnow() + webhooks.LEASE / 2

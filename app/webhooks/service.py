@@ -412,7 +412,9 @@ def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= now,
         )
-        .values(next_attempt_at=now + LEASE)
+        # The lease runs from the claim, not from the batch's start: a batch slower than LEASE must not claim a row
+        # with its lease already over, which another deliverer would take and send again.
+        .values(next_attempt_at=max(now, utcnow()) + LEASE)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
