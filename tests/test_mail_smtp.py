@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
@@ -312,3 +313,43 @@ def test_550s_mark_the_address_bouncing_hold_its_mail_and_tell_the_member(app, s
     queue_case_mail(app, session, member, 5)
     deliver(app)
     assert len(server.mailbox.messages) == 1
+
+
+class _Killed(BaseException):
+    """What a deliverer meets when its job's time runs out or a deploy stops it: no `except Exception` catches it."""
+
+
+def test_a_deliverer_killed_mid_batch_leaves_only_the_unsent_mail_to_send_again(app, session):
+    member = make_user(session, "ilse")
+    for subject in ("first", "second"):
+        session.add(
+            EmailMessage(
+                user_id=member.id, to_address=member.email, subject=subject, body="b", kind="account",
+                status="pending", created_at=utcnow(),
+            )
+        )  # fmt: skip
+    session.commit()
+    sent = []
+
+    class DiesAfterOne:
+        @staticmethod
+        @contextmanager
+        def batch():
+            def send(message, _language):
+                if sent:
+                    raise _Killed
+                sent.append(message.subject)
+                return "sent"
+
+            yield send
+
+    with pytest.raises(_Killed), app.app_context(), db.scope() as other:
+        mail.deliver_pending(other, DiesAfterOne())
+    rows = {row.subject: row for row in session.scalars(select(EmailMessage))}
+    for row in rows.values():
+        session.refresh(row)
+    assert sent == ["first"] and rows["first"].status == "sent"  # recorded at once: never sent a second time
+    assert rows["second"].status == "pending"  # claimed, not sent: due again when the lease ends
+    later = utcnow() + mail.LEASE + timedelta(seconds=1)
+    with app.app_context(), db.scope() as other:
+        assert [m.subject for m in mail._claim(other, 10, later)[0]] == ["second"]

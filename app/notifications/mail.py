@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 DUE = ("pending", "retrying")
 # Seconds before the next try after the 1st, 2nd, ... temporary failure; the last one repeats.
 RETRY_DELAYS = (60, 300, 900, 1800, 3600, 7200, 14400, 28800)
-LEASE = timedelta(minutes=10)  # a batch being sent is not picked up by another deliverer meanwhile
+# A batch being sent is not picked up by another deliverer meanwhile: longer than a job may run (JOBS_TIMEOUT,
+# 15 minutes), so that a slow batch is not claimed again while it is still sending.
+LEASE = timedelta(minutes=20)
 
 Send = Callable[[EmailMessage, str], str]  # (message, the recipient's language) -> new status
 
@@ -174,6 +176,9 @@ def deliver_pending(
                     _failed(session, message, error.smtp_code, error.smtp_error, now, retry_hours, bounce_limit)
                 except (OSError, smtplib.SMTPException) as error:  # the connection broke: try again later
                     _retry(message, str(error) or type(error).__name__, now, retry_hours)
+                # Each outcome is committed as it happens: a deliverer killed mid-batch (a job's timeout, a deploy)
+                # leaves only the unsent messages to be claimed again when the lease ends, never a sent one.
+                session.commit()
     except (OSError, smtplib.SMTPException) as error:  # no connection at all (or it broke): nothing is lost
         log.warning("mail server unreachable: %s", error)
         for message in due:
