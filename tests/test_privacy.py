@@ -400,6 +400,25 @@ def test_an_export_left_waiting_is_prepared_by_the_command(app, session, leaving
     assert session.scalar(select(DataExport.status)) == "ready"
 
 
+def test_an_export_whose_preparer_was_stopped_is_prepared_by_the_next_sweep(app, session, leaving):
+    """A job stopped at its time limit (or a worker killed by a deploy) leaves its export "preparing": after
+    ABANDONED the sweep claims it again, instead of leaving it until the hour gives up on it."""
+    with app.app_context():
+        from app.db import db
+
+        with db.scope() as tx:
+            stopped = export.request_export(tx, tx.get(User, leaving["member"].id))
+            stopped.status, stopped.requested_at = "preparing", utcnow() - export.ABANDONED / 2
+            tx.commit()
+            stopped_id = stopped.id
+        assert export.prepare_pending(app) == 0  # perhaps still being prepared: left alone
+        with db.scope() as tx:
+            tx.get(DataExport, stopped_id).requested_at = utcnow() - export.ABANDONED - timedelta(minutes=1)
+            tx.commit()
+        assert export.prepare_pending(app) == 1
+    assert session.scalar(select(DataExport.status).where(DataExport.id == stopped_id)) == "ready"
+
+
 def test_an_export_cut_off_while_waiting_does_not_block_the_next(app, session, leaving):
     with app.app_context():
         from app.db import db

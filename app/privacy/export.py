@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, defer
 
 from app.accounts.models import User
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 WAITING = ("pending", "preparing")
 # An export still waiting after this long was cut off (a restart); the member may ask again.
 STALE = timedelta(hours=1)
+# An export still "preparing" this long after it was asked for lost its preparer (a job stopped at its time limit,
+# a worker killed by a deploy): it may be claimed again, until STALE gives up on it.
+ABANDONED = timedelta(minutes=20)
 
 
 def export_link(export: DataExport) -> str:
@@ -118,20 +121,29 @@ def prepare_after_commit(app: Flask) -> None:
             threading.Thread(target=prepare, args=(app, export_id), name=f"export-{export_id}", daemon=True).start()
 
 
+def _claimable(now: datetime):
+    """Waiting, or left "preparing" by a preparer that was stopped."""
+    return or_(
+        DataExport.status == "pending",
+        and_(DataExport.status == "preparing", DataExport.requested_at <= now - ABANDONED),
+    )
+
+
 def prepare_pending(app: Flask) -> int:
-    """Prepare every waiting export here and now (`flask privacy exports`, after a crash); returns how many."""
+    """Prepare every waiting export here and now (`flask privacy exports`, the jobs' sweep, after a crash), and
+    those a stopped preparer left behind; returns how many."""
     with db.scope() as session:
-        ids = list(session.scalars(select(DataExport.id).where(DataExport.status == "pending").order_by(DataExport.id)))
+        ids = list(session.scalars(select(DataExport.id).where(_claimable(utcnow())).order_by(DataExport.id)))
     return sum(1 for export_id in ids if prepare(app, export_id))
 
 
 def prepare(app: Flask, export_id: int) -> bool:
     """Build one export in its own app context (its own language and catalogue cache) and session. Only one
-    worker claims it: the status moves from pending to preparing in a single UPDATE."""
+    worker claims it: the status moves from pending (or an abandoned preparing) to preparing in a single UPDATE."""
     with app.app_context(), db.scope() as session:
         claimed = session.execute(
             update(DataExport)
-            .where(DataExport.id == export_id, DataExport.status == "pending")
+            .where(DataExport.id == export_id, _claimable(utcnow()))
             .values(status="preparing")
         ).rowcount
         session.commit()
