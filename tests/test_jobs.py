@@ -198,6 +198,7 @@ def test_metrics_show_queue_depth_and_failed_jobs(redis_app):
     prefix = redis_app.config["JOBS_PREFIX"]
     assert f'agora_job_queue_depth{{queue="{prefix}"}} 1.0' in body
     assert f'agora_job_queue_failed{{queue="{prefix}"}} 0.0' in body
+    assert "\nagora_job_workers 0.0" in body  # none runs in this test: the alert operators are told to set
     assert redis_app.test_client().get("/readyz").json["checks"]["jobs"] == "ok"
 
 

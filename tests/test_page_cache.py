@@ -16,6 +16,7 @@ from app.admin.service import boards as admin_boards
 from app.db import db
 from app.escalation import service as escalation
 from app.forum import service as forum
+from app.forum.models import Board
 from app.moderation.service import flags, suspensions, threads
 from app.ops.observe import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from app.privacy import deletion
@@ -378,16 +379,18 @@ def test_a_board_change(session, visitor, thread):
     assert "Notebooks" in fresh(visitor, "/boards/laptops")
 
 
-def test_a_savepoint_is_not_the_commit(app, session, visitor, thread):
+def test_a_savepoint_is_not_the_commit(app, visitor, thread):
     """SQLAlchemy reports a released savepoint (the admin's board edit uses one) as a commit: a new generation then,
     before the outer commit, would let a visitor's page keep the old data under it."""
     cached(visitor, "/boards/laptops")
     store = app.extensions["agora_page_cache"]
     before = store.lookup("any")[0]
-    with session.begin_nested():
-        thread["board"].name = "Notebooks"
-    assert store.lookup("any")[0] == before  # the change is not committed yet
-    session.commit()
+    with app.app_context(), db.scope() as tx:
+        board = tx.get(Board, thread["board"].id)  # the outer transaction, begun as a service's reads begin it
+        with tx.begin_nested():
+            board.name = "Notebooks"
+        assert store.lookup("any")[0] == before  # the change is not committed yet
+        tx.commit()
     assert store.lookup("any")[0] != before
     assert "Notebooks" in fresh(visitor, "/boards/laptops")
 

@@ -124,12 +124,17 @@ def _queue_metrics() -> list[GaugeMetricFamily]:
     oldest = GaugeMetricFamily("agora_job_queue_oldest_seconds", "Age of the oldest waiting job.", labels=by_queue)
     retrying = GaugeMetricFamily("agora_job_queue_retrying", "Failed jobs waiting for a retry.", labels=by_queue)
     failed = GaugeMetricFamily("agora_job_queue_failed", "Jobs that failed for good.", labels=by_queue)
-    for row in status.read(queue, failures=0).queues:
+    workers = GaugeMetricFamily(
+        "agora_job_workers", "Job workers alive: with REDIS_URL set and none, mail and search wait (alert on 0)."
+    )
+    read = status.read(queue, failures=0)
+    workers.add_metric([], read.workers)
+    for row in read.queues:
         depth.add_metric([row.name], row.waiting)
         oldest.add_metric([row.name], row.oldest_seconds or 0.0)
         retrying.add_metric([row.name], row.scheduled)
         failed.add_metric([row.name], row.failed)
-    return [depth, oldest, retrying, failed]
+    return [depth, oldest, retrying, failed, workers]
 
 
 class _Snapshot:
