@@ -18,13 +18,13 @@ CHUNK = 64 * 1024  # a file is served in pieces of this size, so a worker never 
 
 def check_key(key: str) -> str:
     """The key, if it is one the service makes: a backend never touches a name it did not make."""
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise ValueError(f"not a storage key: {key!r}")
     return key
 
 
 def is_key(name: str) -> bool:
-    return bool(_KEY.match(name))
+    return bool(_KEY.fullmatch(name))
 
 
 @dataclass(frozen=True)
