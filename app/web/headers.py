@@ -13,7 +13,6 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-
 def policy_sending_forms_to(*origins: str) -> str:
     """The policy for a page whose form may lead to another site (the company sign-in button, which is answered by a
     redirect to the provider: browsers check form-action against every redirect after a form is sent)."""
@@ -35,15 +34,24 @@ def is_private_page() -> bool:
     return level != VISITOR or request.endpoint in PRIVATE_VISITOR_ENDPOINTS
 
 
+def security_headers(config) -> list[tuple[str, str]]:
+    """The headers every answer carries unless its view set its own (a page cache hit answered before Flask too)."""
+    headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+    if config.get("HSTS_MAX_AGE"):
+        headers.append(("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}"))
+    return headers
+
+
 def register_headers(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in security_headers(app.config):
+            response.headers.setdefault(name, value)
         if is_private_page():
             response.headers["Cache-Control"] = "no-store"
-        if app.config.get("HSTS_MAX_AGE"):
-            response.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}")
         return response

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from babel import dates
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from werkzeug.wrappers import Request
 
 
 def select_locale() -> str:
@@ -27,7 +29,12 @@ def visitor_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return browser_locale(request, languages, current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def browser_locale(incoming: Request, languages: Iterable[str], default: str) -> str:
+    """The best of `languages` for the browser's Accept-Language (a Flask request or a bare Werkzeug one)."""
+    return incoming.accept_languages.best_match(list(languages)) or default
 
 
 def text_direction() -> str:

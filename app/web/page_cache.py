@@ -27,6 +27,8 @@ from typing import Any, Protocol
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+from werkzeug.wrappers import Request as BaseRequest
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.ops.observe import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from app.web.locale import visitor_locale
@@ -213,9 +215,10 @@ def _is_visitor_request() -> bool:
     return set(session.keys()) <= NEUTRAL_SESSION_KEYS
 
 
-def _key() -> str:
-    url = request.full_path if request.query_string else request.path
-    return hashlib.sha256(f"{visitor_locale()}\n{url}".encode()).hexdigest()
+def page_key(locale: str, incoming: BaseRequest) -> str:
+    """A page's key: the reader's language and the URL (a Flask request, or the bare one of an early hit)."""
+    url = incoming.full_path if incoming.query_string else incoming.path
+    return hashlib.sha256(f"{locale}\n{url}".encode()).hexdigest()
 
 
 def _is_keepable(response: Response) -> bool:
@@ -240,7 +243,7 @@ def _answer(page: Page) -> Response:
     g._login_user = current_app.login_manager.anonymous_user()
     response = Response(page.body, content_type=page.content_type)
     response.headers["X-Page-Cache"] = "hit"  # for operators and tests: this page was not rendered now
-    _validators(response, page)
+    validators(response, page)
     return _conditional(response)
 
 
@@ -253,7 +256,7 @@ def _conditional(response: Response) -> Response:
     return response
 
 
-def _validators(response: Response, page: Page) -> None:
+def validators(response: BaseResponse, page: Page) -> None:
     response.set_etag(page.etag)
     response.headers["Last-Modified"] = formatdate(page.modified, usegmt=True)
     response.headers["Cache-Control"] = PUBLIC
@@ -268,7 +271,7 @@ def serve_kept_page() -> Response | None:
     if not _is_visitor_request():
         return None
     store: Store = current_app.extensions["agora_page_cache"]
-    key = _key()
+    key = page_key(visitor_locale(), request)
     try:
         generation, page = store.lookup(key)
     except Exception:
@@ -295,7 +298,7 @@ def keep_page(response: Response) -> Response:
         current_app.extensions["agora_page_cache"].keep(key, page)
     except Exception:
         current_app.logger.exception("keeping a page in the page cache failed")
-    _validators(response, page)
+    validators(response, page)
     return _conditional(response)
 
 
@@ -385,3 +388,7 @@ def register_page_cache(app: Flask) -> None:
     # After the edge's checks, the API's authentication and the rate limiter, which must still see every request.
     app.before_request(serve_kept_page)
     app.after_request(keep_page)
+    # The common case, a visitor without cookies whose page is kept, is answered before Flask's request cycle.
+    from app.web.early_hits import EarlyHits
+
+    app.wsgi_app = EarlyHits(app, app.wsgi_app)  # type: ignore[method-assign]
