@@ -16,7 +16,6 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.highlight import ContextFragmenter, WholeFragmenter
 from whoosh.index import LockError
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 from whoosh.query import And, DateRange, Every, Or, Term
@@ -37,10 +36,13 @@ from app.search.backend import (
     match_limit,
 )
 from app.search.documents import Document, clip
-from app.search.whoosh_schema import ANALYZER, FORMATTER, PLAIN, SCHEMA, escape, fields
+from app.search.snippets import marked
+from app.search.whoosh_schema import ANALYZER, PLAIN, SCHEMA, escape, fields
+from app.search.whoosh_scoring import KeptLengthsBM25F
 
 log = logging.getLogger(__name__)
 _open_lock = threading.Lock()
+WEIGHTING = KeptLengthsBM25F()
 # One writer at a time across processes: an flock on a file beside the generations, so it outlives any one of
 # them and a rebuild can hold it while it builds the next.
 WRITER_LOCK = "WRITER"
@@ -224,7 +226,7 @@ class WhooshBackend(LockedWriter):
 
     def _parser(self, ix: index.Index) -> MultifieldParser:
         parser = MultifieldParser(
-            ["title", "body", "answers", "best_answer"], schema=ix.schema, group=OrGroup.factory(0.9)
+            ["title", "body", "answers", "best_answer"], schema=ix.schema, group=OrGroup
         )
         parser.add_plugin(PlusMinusPlugin())
         parser.add_plugin(FieldAliasPlugin({"tags": ["tag"]}))
@@ -260,7 +262,7 @@ class WhooshBackend(LockedWriter):
         text = query.text.strip()
         parsed = parser.parse(text) if text else Every()
         page, per_page = max(1, query.page), query.per_page
-        with ix.searcher() as searcher:
+        with ix.searcher(weighting=WEIGHTING) as searcher:
             suggestion = None
             # No terms=True: with it, a filtered search reported the unfiltered total.
             kwargs = {"filter": self._filter(query)}
@@ -271,19 +273,18 @@ class WhooshBackend(LockedWriter):
             # count then walked every match again, unfiltered).
             results = searcher.search(parsed, limit=page * per_page, **kwargs)
             total, capped = self._count(searcher, results, parsed, kwargs["filter"], match_limit(query, self.match_cap))
-            results.formatter = FORMATTER
             if text and total == 0:
                 suggestion = self._suggest(searcher, text)
+            terms = _query_terms(searcher, parsed) if text else {}
             hits = []
             for hit in results[(page - 1) * per_page : page * per_page]:
-                results.fragmenter = WholeFragmenter()  # the whole title, marked
-                title = hit.highlights("title") or escape(hit["title"])
-                results.fragmenter = ContextFragmenter(maxchars=220, surround=60)
-                snippet = hit.highlights("body", top=2) or escape(clip(hit.get("body", ""), 220))
-                answer = hit.highlights("best_answer") or escape(clip(hit.get("best_answer", ""), 200))
-                hits.append(
-                    Hit(hit["id"], content.marks_only(title), content.marks_only(snippet), content.marks_only(answer))
-                )
+                stored = hit.fields()
+                body, best = stored.get("body", ""), stored.get("best_answer", "")
+                title = marked(stored["title"], terms.get("title", ()), whole=True) or escape(stored["title"])
+                snippet = marked(body, terms.get("body", ())) or escape(clip(body, 220))
+                answer = marked(best, terms.get("best_answer", ()), top=3) or escape(clip(best, 200))
+                marks = (content.marks_only(title), content.marks_only(snippet), content.marks_only(answer))
+                hits.append(Hit(stored["id"], *marks))
             return SearchResult(hits, total, suggestion, capped=capped)
 
     @staticmethod
@@ -292,6 +293,8 @@ class WhooshBackend(LockedWriter):
         (a sorted search), else by walking the matching documents, filter applied, and stopping past the limit."""
         if results.has_exact_length():
             return counted(len(results), limit)
+        if filter_query is None and _at_least(searcher, parsed) > limit:
+            return counted(limit + 1, limit)  # "1,000+" without walking a thousand matches
         wanted = And([parsed, filter_query]) if filter_query is not None else parsed
         return counted(sum(1 for _ in islice(searcher.docs_for_query(wanted), limit + 1)), limit)
 
@@ -323,13 +326,39 @@ class WhooshBackend(LockedWriter):
         try:
             ix = self._open()
             parser = MultifieldParser(["title", "body"], schema=ix.schema, group=OrGroup.factory(0.9))
-            with ix.searcher() as searcher:
+            with ix.searcher(weighting=WEIGHTING) as searcher:
                 results = searcher.search(parser.parse(" ".join(words)), limit=limit * 3)
                 ranked = [(hit["id"], bool(hit.get("solved")), hit.score) for hit in results]
         except Exception as error:
             raise self._unavailable(error) from error
         ranked.sort(key=lambda item: (not item[1], -item[2]))
         return [question_id for question_id, _solved, _score in ranked[:limit]]
+
+
+def _at_least(searcher, parsed) -> int:
+    """A floor under the number of live documents a plain word query (one term, or any of several) matches: its
+    most frequent term's documents, less every deleted document (those still counted until a merge); 0 for any
+    other query."""
+    terms = [parsed] if type(parsed) is Term else parsed.subqueries if type(parsed) is Or else None
+    if not terms or not all(type(term) is Term for term in terms):
+        return 0
+    deleted = searcher.doc_count_all() - searcher.doc_count()
+    return max(searcher.doc_frequency(term.fieldname, term.text) for term in terms) - deleted
+
+
+def _query_terms(searcher, parsed) -> dict[str, set[str]]:
+    """The words a query looks for, by field, as the index holds them (prefixes and wildcards expanded to the
+    words they matched): what a hit's text is marked with."""
+    terms: dict[str, set[str]] = {}
+    reader = searcher.reader()
+    # Not Query.existing_terms: its loop variable shadows its `fieldname` argument, so it returns the first field's
+    # words only.
+    for leaf in parsed.leaves():
+        for fieldname, word in leaf.expanded_terms(reader, phrases=True):
+            if fieldname in ("title", "body", "best_answer"):
+                text = searcher.schema[fieldname].from_bytes(word) if isinstance(word, bytes) else word
+                terms.setdefault(fieldname, set()).add(text)
+    return terms
 
 
 def _live(searcher, word: str) -> bool:
