@@ -33,12 +33,16 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.ops.observe import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from app.web.locale import visitor_locale
 
-# The visitor pages worth keeping: what arrivals from a search engine and the front door read.
-CACHED_ENDPOINTS = frozenset({"forum.index", "forum.questions", "forum.board", "forum.question"})
-# The query arguments those pages read (lists: filter, sort, tag, after, language; a question: answers). A URL with
-# any other is rendered but not kept: the views ignore them, so `?x=1`, `?x=2`... would each keep a copy of the
-# same page, and anyone could fill the cache (and push out the real pages) with them.
-KNOWN_ARGS = frozenset({"filter", "sort", "tag", "after", "language", "answers"})
+# The visitor pages worth keeping: what arrivals from a search engine and the front door read, and the searches
+# visitors repeat (a search page is stale once the index changes: the search outbox's drain bumps the generation).
+CACHED_ENDPOINTS = frozenset({"forum.index", "forum.questions", "forum.board", "forum.question", "search.search"})
+# The query arguments those pages read (lists: filter, sort, tag, after, language; a question: answers; search: q,
+# status, board, page, from, to, exact). A URL with any other is rendered but not kept: the views ignore them, so
+# `?x=1`, `?x=2`... would each keep a copy of the same page, and anyone could fill the cache (and push out the real
+# pages) with them.
+KNOWN_ARGS = frozenset(
+    {"filter", "sort", "tag", "after", "language", "answers", "q", "status", "board", "page", "from", "to", "exact"}
+)
 # Session keys that do not change a visitor's page (the language is part of the key). Anything else (flashed
 # messages above all, or a signed-in member's id) means the page is this visitor's own and is neither served
 # from nor put into the cache.
@@ -345,6 +349,12 @@ def _note_statement(state: ORMExecuteState) -> None:
     table = getattr(getattr(state.statement, "table", None), "name", None)
     if table is None or _shows(table):
         state.session.info[DIRTY] = True
+
+
+def pages_changed(session: Session) -> None:
+    """What this session commits changes visitors' pages though it writes no table they show (the search index:
+    its kept search pages)."""
+    session.info[DIRTY] = True
 
 
 def _bump_after_commit(session: Session) -> None:
