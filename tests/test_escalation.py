@@ -359,6 +359,46 @@ def test_inbox_filters_sort_and_overdue(app, session, cast):
     assert result.exit_code == 1 and f"#{cases[2].id}" in result.output and "legal/normal" in result.output
 
 
+def test_staff_are_told_once_when_a_case_passes_its_response_time(app, session, cast):
+    from app.jobs import tasks
+
+    def check_overdue_cases(app) -> int:
+        with app.app_context():  # as a job worker runs it
+            return tasks.check_overdue_cases(app)
+
+    assigned, waiting = (
+        escalation.escalate(session, cast.moderator, make_question(session, cast.customer, cast.board).id,
+                            escalation.EscalationDraft(category))
+        for category in ("billing", "account")
+    )  # fmt: skip
+    session.commit()
+    escalation.assign(session, cast.staff, assigned.id, "omar")
+    session.commit()
+
+    def told() -> list[tuple[int, str]]:
+        notes = session.scalars(select(Notification).where(Notification.kind == "case_overdue"))
+        return sorted((note.user_id, note.link) for note in notes)
+
+    assert check_overdue_cases(app) == 0 and told() == []
+    session.execute(update(Case).values(due_at=utcnow() - timedelta(minutes=5)))
+    assert check_overdue_cases(app) == 2
+    first = told()
+    assert first == sorted(
+        [(cast.staff2.id, f"/cases/{assigned.id}"), (cast.staff.id, f"/cases/{waiting.id}"),
+         (cast.staff2.id, f"/cases/{waiting.id}")]
+    )  # the assignee alone; every staff member while nobody has the case
+    texts = session.scalars(select(Notification.text).where(Notification.kind == "case_overdue")).all()
+    assert any(f"Case #{assigned.id} is past its response time" in text for text in texts)
+    assert check_overdue_cases(app) == 2 and told() == first  # still overdue: not told again
+    # Its clock restarted (a staff reply sets a new due time) and ran out again: told again.
+    session.execute(
+        update(Case).where(Case.id == assigned.id)
+        .values(overdue_notified_at=utcnow() - timedelta(hours=2), due_at=utcnow() - timedelta(hours=1))
+    )  # fmt: skip
+    check_overdue_cases(app)
+    assert len(told()) == len(first) + 1
+
+
 # --- through HTTP -------------------------------------------------------------------------------
 
 

@@ -13,9 +13,14 @@ cases = AppGroup("cases", help="Private support cases.")
 
 @cases.command("overdue")
 def cases_overdue() -> None:
-    """Print the cases past their response target (for a cron job); exit 1 when there are any."""
-    with db.scope(write=False) as session:
+    """Tell staff about cases that just passed their response target (once each, as the job queue's periodic check
+    does), and print every overdue case (for a cron job); exit 1 when there are any."""
+    with db.scope() as session:
+        told = escalation.tell_overdue(session)
+        db.commit(session)  # queues the mail delivery
         overdue = escalation.overdue_cases(session)
+        if told:
+            click.echo(f"Told staff about {told} case(s) that passed their response target.")
         for case in overdue:
             assignee = case.assignee.username if case.assignee else "unassigned"
             click.echo(

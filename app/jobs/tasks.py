@@ -75,13 +75,17 @@ def send_digests(app: Flask) -> int:
 
 
 def check_overdue_cases(app: Flask) -> int:
-    """Say in the worker's log (where alerting reads it) how many private cases are past their response target."""
+    """Tell staff (a notification, and mail as each prefers) about cases that passed their response target, once
+    each, and say in the worker's log (where alerting reads it) how many are overdue."""
     from app.escalation import service as escalation
 
-    with db.scope(write=False) as session:
+    with db.scope() as session:
+        told = escalation.tell_overdue(session)
         overdue = escalation.overdue_cases(session)
+        db.commit(session)  # queues the mail delivery job
     if overdue:
-        log.warning("%d overdue case(s): %s", len(overdue), ", ".join(f"#{case.id}" for case in overdue[:20]))
+        log.warning("%d overdue case(s), %d newly told to staff: %s", len(overdue), told,
+                    ", ".join(f"#{case.id}" for case in overdue[:20]))
     return len(overdue)
 
 

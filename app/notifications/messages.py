@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "case_customer_reply": N_("The customer replied on case #%(case)s."),
     "case_status": N_("Your private case #%(case)s %(what)s."),
     "case_assigned": N_("Case #%(case)s was assigned to you."),
+    "case_overdue": N_("Case #%(case)s is past its response time: the customer is waiting for us."),
     "webhook_disabled": N_("The webhook to %(url)s was switched off after %(count)s failed deliveries in a row."),
     "export_ready": N_("Your data export is ready to download."),
     "mail_bouncing": N_("Your mail server keeps refusing our e-mail. Check your address, then ask us to try again."),

@@ -31,6 +31,7 @@ from app.escalation.service.triage import (
     inbox,
     overdue_cases,
     staff_members,
+    tell_overdue,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "post_message",
     "request_private_help",
     "staff_members",
+    "tell_overdue",
     "timeline",
     "timeline_names",
     "transition",

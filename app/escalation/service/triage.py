@@ -89,6 +89,27 @@ def overdue_cases(session: Session, now: datetime | None = None) -> list[Case]:
     )
 
 
+def tell_overdue(session: Session, now: datetime | None = None) -> int:
+    """Tell staff about each case past its due time, once per response clock: its assignee, or every staff member
+    while nobody has it. A case whose clock restarted (a new due_at) and ran out again is told about again.
+    Returns the cases told about."""
+    now = now or utcnow()
+    everyone: list[int] | None = None
+    told = 0
+    for case in overdue_cases(session, now):
+        if case.overdue_notified_at is not None and case.overdue_notified_at >= case.due_at:
+            continue
+        if case.assignee_id is not None:
+            recipients = [case.assignee_id]
+        else:
+            everyone = everyone if everyone is not None else [user.id for user in staff_members(session)]
+            recipients = everyone
+        notifications.notify_many(session, recipients, "case_overdue", {"case": case.id}, case_link(case))
+        case.overdue_notified_at = now
+        told += 1
+    return told
+
+
 def staff_members(session: Session) -> list[User]:
     """Everyone a case can be assigned to (staff and admins), by name."""
     staff = session.scalars(select(User).where(User.role.in_(at_least(Role.STAFF))))
