@@ -234,6 +234,23 @@ def test_periodic_jobs_are_queued_once_per_period_however_many_workers_tick(redi
 
 
 @needs_redis
+def test_a_periodic_job_that_could_not_be_queued_is_claimed_again_at_the_next_tick(redis_app, monkeypatch):
+    queue = backend(redis_app)
+    real = type(queue).enqueue
+
+    def failing(self, app, job, *args, **kwargs):
+        if job == "mail.digests":
+            raise ConnectionError("the queue went away between the claim and the job")
+        return real(self, app, job, *args, **kwargs)
+
+    monkeypatch.setattr(type(queue), "enqueue", failing)
+    morning = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert "mail.digests" not in periodic.tick(redis_app, now=morning)
+    monkeypatch.setattr(type(queue), "enqueue", real)
+    assert periodic.tick(redis_app, now=morning) == ["mail.digests"]  # not skipped for the day
+
+
+@needs_redis
 def test_a_commit_while_redis_is_away_loses_nothing(tmp_path, postgres_schema, smtp, session):
     app = jobs_app(tmp_path, postgres_schema, smtp, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens there
     client = client_of(app)

@@ -65,8 +65,15 @@ def tick(app: Flask, now: datetime | None = None) -> list[str]:
         if period is None:
             continue
         name, seconds = period
-        if queue.connection.set(queue.key("period", periodic.job, name), 1, nx=True, ex=seconds):
-            queue.enqueue(app, periodic.job)
+        claim = queue.key("period", periodic.job, name)
+        if queue.connection.set(claim, 1, nx=True, ex=seconds):
+            try:
+                queue.enqueue(app, periodic.job)
+            except Exception:
+                # Claimed but not queued: give the period back, or a daily job would be skipped for the day.
+                queue.connection.delete(claim)
+                log.exception("queueing the periodic job %s failed; the next tick tries again", periodic.job)
+                continue
             queued.append(periodic.job)
     return queued
 
