@@ -7,6 +7,8 @@ The Redis tests need TEST_REDIS_URL (the PostgreSQL leg has it); each app gets q
 
 from __future__ import annotations
 
+import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ from app.jobs import periodic, tasks
 from app.jobs.queue import RedisQueue, backend
 from app.jobs.worker import make_worker
 from app.notifications.models import EmailMessage
+from app.search.backend import READY
 from app.search.models import SearchOutbox
 from tests.conftest import REDIS_URL as CONFIGURED_REDIS_URL
 from tests.conftest import Client, make_app, sign_in
@@ -248,6 +251,22 @@ def test_a_periodic_job_that_could_not_be_queued_is_claimed_again_at_the_next_ti
     assert "mail.digests" not in periodic.tick(redis_app, now=morning)
     monkeypatch.setattr(type(queue), "enqueue", real)
     assert periodic.tick(redis_app, now=morning) == ["mail.digests"]  # not skipped for the day
+
+
+@needs_redis
+def test_a_search_job_that_finds_the_index_lost_sees_its_rebuild_through(redis_app, session, monkeypatch):
+    from app.search import service as search
+
+    client = client_of(redis_app)
+    backend = redis_app.extensions["agora_search"]
+    _asker, question = answer_by_http(client, session)
+    reindex = search.reindex
+    monkeypatch.setattr(search, "reindex", lambda *args, **kwargs: time.sleep(1) or reindex(*args, **kwargs))
+    shutil.rmtree(backend.root)  # the index is lost (a new disk) while the answer's outbox row waits
+    work(redis_app)  # the drain job finds it missing: it rebuilds it, and the job waits for the rebuild
+    assert not redis_app.extensions["agora_search_recovery"].rebuilding
+    assert backend.state() == READY
+    assert found(client, "fan+noise", question.id)
 
 
 @needs_redis

@@ -26,9 +26,18 @@ class Task:
 
 
 def drain_search(app: Flask) -> int:
+    from rq import get_current_job
+
     from app.search import service as search
 
-    return search.drain_app(app)
+    applied = search.drain_app(app)
+    # A lost index starts its rebuild in a thread of this process. A worker runs each job in a process that ends
+    # with the job, taking the thread with it: there, see the rebuild through (within the job's time limit).
+    # In-process, after a web request's commit, the server's own thread goes on as before.
+    recovery = app.extensions["agora_search_recovery"]
+    if get_current_job() is not None and recovery.rebuilding:
+        recovery.wait(max(60, int(app.config.get("JOBS_TIMEOUT", 900)) - 60))
+    return applied
 
 
 def deliver_mail(app: Flask) -> int:
