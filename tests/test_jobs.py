@@ -269,6 +269,23 @@ def test_a_search_job_that_finds_the_index_lost_sees_its_rebuild_through(redis_a
     assert found(client, "fan+noise", question.id)
 
 
+def test_a_sweep_runs_every_step_and_fails_naming_those_that_failed(tmp_path, postgres_schema, smtp, monkeypatch):
+    from app.jobs import tasks
+
+    app = jobs_app(tmp_path, postgres_schema, smtp)
+    ran = []
+    for name in ("drain_search", "deliver_mail", "deliver_webhooks", "prepare_exports"):
+        def step(_app, name=name):
+            ran.append(name)
+            if name in ("deliver_mail", "prepare_exports"):
+                raise ConnectionError("the mail server is down")
+        step.__name__ = name
+        monkeypatch.setattr(tasks, name, step)
+    with app.app_context(), pytest.raises(tasks.SweepFailed, match="deliver_mail, prepare_exports failed"):
+        tasks.sweep(app)
+    assert ran == ["drain_search", "deliver_mail", "deliver_webhooks", "prepare_exports"]
+
+
 @needs_redis
 def test_a_commit_while_redis_is_away_loses_nothing(tmp_path, postgres_schema, smtp, session):
     app = jobs_app(tmp_path, postgres_schema, smtp, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens there

@@ -130,12 +130,20 @@ def purge_privacy(app: Flask) -> int:
 def sweep(app: Flask) -> None:
     """Whatever the outbox tables still hold: work whose queue message was lost (Redis restarted, a worker
     killed mid-job) or whose commit could not reach the queue. Each step on its own, so one failing stops none
-    of the others."""
+    of the others; then the job fails, naming them, so that `flask jobs status` and the failed-jobs metric show it."""
+    failed = []
     for step in (drain_search, deliver_mail, deliver_webhooks, prepare_exports):
         try:
             step(app)
         except Exception:
             log.exception("sweep: %s failed; its rows wait for the next sweep", step.__name__)
+            failed.append(step.__name__)
+    if failed:
+        raise SweepFailed(f"sweep: {', '.join(failed)} failed; their rows wait for the next sweep")
+
+
+class SweepFailed(RuntimeError):
+    """Some step of a sweep failed (the others ran)."""
 
 
 TASKS: dict[str, Task] = {
