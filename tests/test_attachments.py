@@ -48,7 +48,9 @@ def png(size=(40, 20)) -> bytes:
 
 
 def test_a_photo_loses_its_metadata_is_turned_upright_and_capped():
-    prepared = files.prepare("IMG_0001.JPG", photo(), files.Limits())
+    checked = files.prepare("IMG_0001.JPG", photo(), files.Limits())  # while the member waits: checked only
+    assert not checked.processed and checked.filename == "IMG_0001.jpg" and b"NimbusCam" in checked.data
+    prepared = files.process_image(checked.content_type, checked.data, files.Limits())  # the job
     stored = Image.open(io.BytesIO(prepared.data))
     assert stored.format == "JPEG" and prepared.content_type == "image/jpeg"
     assert (prepared.width, prepared.height) == stored.size == (853, 2560)  # 3000x1000 turned 90°, then capped
@@ -312,6 +314,46 @@ def test_a_moderator_removes_a_file_and_the_log_says_so(app, client, login_as, s
     entry = session.scalar(select(ModerationAction).where(ModerationAction.action == "attachment_removed"))
     assert entry.target_id == held.id and entry.reason == "Shows a customer's address"
     assert list(app.extensions["agora_attachments"].keys()) == []
+
+
+def _waiting_photo(app, session, people) -> Attachment:
+    """A photo uploaded and committed with no job run after it: the workers are behind."""
+    storage = app.extensions["agora_attachments"]
+    rules = attachments.UploadRules.from_config(app.config)
+    (image,) = attachments.upload(session, storage, people["author"], [("IMG 2.jpg", photo())], rules)
+    session.commit()
+    assert storage.load(image.upload_key) == photo() and storage.load(image.storage_key) is None
+    return image
+
+
+def test_a_photo_is_checked_at_once_and_re_encoded_by_a_job(app, session, people):
+    from app.jobs import tasks
+
+    storage = app.extensions["agora_attachments"]
+    image = _waiting_photo(app, session, people)
+    assert attachments.waiting_uploads(session) == [image]
+    with app.app_context():
+        assert tasks.process_uploads(app) == 1
+        assert tasks.process_uploads(app) == 0  # nothing twice
+    session.refresh(image)
+    served = storage.load(image.storage_key)
+    assert image.upload_key is None and b"NimbusCam" not in served
+    assert Image.open(io.BytesIO(served)).size == (image.width, image.height) == (853, 2560)
+    assert (image.size, image.filename) == (len(served), "IMG_2.jpg")
+    assert sorted(storage.keys()) == sorted([image.storage_key, image.thumb_key])  # the upload as sent is gone
+
+
+def test_a_photo_asked_for_before_its_job_ran_is_re_encoded_for_that_request(app, client, login_as, session, people):
+    storage = app.extensions["agora_attachments"]
+    image = _waiting_photo(app, session, people)
+    upload_key = image.upload_key
+    login_as(people["author"])  # an upload no post holds yet is its uploader's alone
+    thumb = client.get(f"/attachments/{image.id}/thumbnail")
+    assert thumb.status_code == 200 and thumb.mimetype == "image/webp"
+    full = client.get(f"/attachments/{image.id}/IMG_2.jpg")
+    assert full.status_code == 200 and b"NimbusCam" not in full.data and full.data == storage.load(image.storage_key)
+    session.refresh(image)
+    assert image.upload_key is None and storage.load(upload_key) is None
 
 
 def test_cleanup_deletes_uploads_no_post_took(app, session, people):

@@ -1,5 +1,9 @@
 """What an uploaded file really is: images decoded and re-encoded with Pillow (metadata stripped, orientation
-applied, size capped, a thumbnail made), text logs checked to be text. Pure functions: no database, no Flask."""
+applied, size capped, a thumbnail made), text logs checked to be text. Pure functions: no database, no Flask.
+
+An image is checked while its member waits (decoded in full, so a file that is not what it says is refused at once
+and their post is kept), and re-encoded later, by a job (`process_image`): the resizing and encoding are most of the
+cost of a large photo."""
 
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class Prepared:
     thumbnail: bytes | None = None
     width: int | None = None
     height: int | None = None
+    processed: bool = True  # False: an image's upload as sent, to be re-encoded by process_image
 
 
 def refuse(message: object) -> ValidationFailed:
@@ -105,7 +110,22 @@ def _prepare_text(name: str, extension: str, data: bytes) -> Prepared:
 
 
 def _prepare_image(name: str, extension: str, data: bytes, limits: Limits) -> Prepared:
+    """The image checked (decoded in full): what is stored until `process_image` makes the file that is served."""
     pillow_format, content_type, stored_extension = IMAGE_TYPES[extension]
+    image = _decoded(name, data, pillow_format, limits)
+    return Prepared(
+        "image",
+        _with_extension(name, stored_extension),
+        stored_extension,
+        content_type,
+        data,
+        width=image.width,
+        height=image.height,
+        processed=False,
+    )
+
+
+def _decoded(name: str, data: bytes, pillow_format: str, limits: Limits) -> Image.Image:
     mismatch = _(
         "“%(name)s” is not really a %(type)s image: its content doesn't match its name.", name=name, type=pillow_format
     )
@@ -122,6 +142,15 @@ def _prepare_image(name: str, extension: str, data: bytes, limits: Limits) -> Pr
             raise refuse(bomb) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise refuse(mismatch) from None
+    return image
+
+
+def process_image(content_type: str, data: bytes, limits: Limits) -> Prepared:
+    """The served file of a checked upload: turned upright, converted, capped in size and re-encoded from its pixels
+    alone, with a WebP thumbnail. Raises ValidationFailed only for bytes `prepare` never accepted."""
+    extension = next(ext for ext, (_f, type_, stored) in IMAGE_TYPES.items() if type_ == content_type and ext == stored)
+    pillow_format = IMAGE_TYPES[extension][0]
+    image = _decoded("upload", data, pillow_format, limits)
     image = ImageOps.exif_transpose(image)  # turned the way the camera held it; EXIF goes below
     transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     image = image.convert("RGBA" if transparent and pillow_format != "JPEG" else "RGB")
@@ -132,15 +161,9 @@ def _prepare_image(name: str, extension: str, data: bytes, limits: Limits) -> Pr
     thumb_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     thumb = image.resize(thumb_size, Image.Resampling.BICUBIC, reducing_gap=2.0)
     return Prepared(
-        "image",
-        _with_extension(name, stored_extension),
-        stored_extension,
-        content_type,
-        stored,
-        thumbnail=_encode(thumb, "WEBP"),
-        width=image.width,
-        height=image.height,
-    )
+        "image", "", extension, content_type, stored, thumbnail=_encode(thumb, "WEBP"),
+        width=image.width, height=image.height,
+    )  # fmt: skip
 
 
 def _encode(image: Image.Image, pillow_format: str) -> bytes:

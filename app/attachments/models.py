@@ -49,6 +49,9 @@ class Attachment(Base):
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     storage_key: Mapped[str] = mapped_column(String(200))
     thumb_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # An image as its member sent it, kept privately until a job re-encodes it into storage_key and thumb_key (never
+    # served); None once that is done.
+    upload_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Removed by a moderator: the row stays for the audit log, the bytes go.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -104,11 +104,15 @@ def upload(
     stored = []
     for item in prepared:
         token = secrets.token_hex(16)
-        key = f"{token[:2]}/{token}.{item.extension}"
-        storage.save(key, item.data)
-        thumb_key = None
-        if item.thumbnail is not None:
-            thumb_key = f"{token[:2]}/{token}-thumb.webp"
+        key, upload_key = f"{token[:2]}/{token}.{item.extension}", None
+        thumb_key = f"{token[:2]}/{token}-thumb.webp" if item.kind == "image" else None
+        if item.processed:
+            storage.save(key, item.data)
+        else:  # an image: re-encoded after the commit by a job (process_uploads), or on its first request
+            upload_key = f"{token[:2]}/{token}-upload.{item.extension}"
+            storage.save(upload_key, item.data)
+            session.info["attachments_dirty"] = True
+        if item.thumbnail is not None and thumb_key is not None:
             storage.save(thumb_key, item.thumbnail)
         attachment = Attachment(
             uploader_id=uploader.id,
@@ -120,12 +124,54 @@ def upload(
             height=item.height,
             storage_key=key,
             thumb_key=thumb_key,
+            upload_key=upload_key,
             created_at=now,
         )
         session.add(attachment)
         stored.append(attachment)
     session.flush()
     return stored
+
+
+def process(session: Session, storage: Storage, attachment: Attachment, limits: files.Limits) -> str | None:
+    """Re-encode an image's upload into the files that are served, and mark it done. Returns the upload's key, to
+    be deleted once the caller has committed (a failed commit must still find it); None when there was nothing to do
+    (done already, here or by another worker: the update below only wins while the upload is still waiting)."""
+    upload_key = attachment.upload_key
+    if upload_key is None:
+        return None
+    original = storage.load(upload_key)
+    if original is None:  # another worker finished it and deleted the upload
+        session.refresh(attachment)
+        return None
+    done = files.process_image(attachment.content_type, original, limits)
+    storage.save(attachment.storage_key, done.data)
+    if attachment.thumb_key and done.thumbnail is not None:
+        storage.save(attachment.thumb_key, done.thumbnail)
+    # The row, locked, only while its upload still waits: of two workers at it, the second finds it done.
+    waiting = session.scalar(
+        select(Attachment)
+        .where(Attachment.id == attachment.id, Attachment.upload_key == upload_key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if waiting is None:
+        return None
+    waiting.upload_key, waiting.size, waiting.width, waiting.height = None, len(done.data), done.width, done.height
+    session.flush()
+    return upload_key
+
+
+def waiting_uploads(session: Session, limit: int = 50) -> list[Attachment]:
+    """Images whose upload no job has re-encoded yet, oldest first."""
+    return list(
+        session.scalars(
+            select(Attachment)
+            .where(Attachment.upload_key.is_not(None), Attachment.removed_at.is_(None))
+            .order_by(Attachment.id)
+            .limit(limit)
+        )
+    )
 
 
 def with_links(body: str, attachments: Iterable[Attachment]) -> str:
@@ -268,19 +314,21 @@ def cleanup(session: Session, storage: Storage, now: datetime | None = None) -> 
     removed = list(session.scalars(select(Attachment).where(Attachment.removed_at.is_not(None))))
     live_keys: set[str] = set()
     for row in session.execute(
-        select(Attachment.storage_key, Attachment.thumb_key).where(Attachment.removed_at.is_(None))
+        select(Attachment.storage_key, Attachment.thumb_key, Attachment.upload_key).where(
+            Attachment.removed_at.is_(None)
+        )
     ):
         live_keys.update(key for key in row if key)
     removed_files = 0
     orphans = 0
-    removed_keys = {key for a in removed for key in (a.storage_key, a.thumb_key) if key}
+    removed_keys = {key for a in removed for key in (a.storage_key, a.thumb_key, a.upload_key) if key}
     for key in list(storage.keys()):
         if key in live_keys:
             continue
         if key in removed_keys:
             storage.delete(key)
             removed_files += 1
-        elif storage.age_seconds(key) > 3600 or any(key in (a.storage_key, a.thumb_key) for a in stale):
+        elif storage.age_seconds(key) > 3600 or any(key in (a.storage_key, a.thumb_key, a.upload_key) for a in stale):
             storage.delete(key)
             orphans += 1
     return Cleanup(len(stale), removed_files, orphans)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-_KEY = re.compile(r"^[a-z0-9]{2}/[a-z0-9]{32}(?:-thumb)?\.[a-z]{3,4}$")
+_KEY = re.compile(r"^[a-z0-9]{2}/[a-z0-9]{32}(?:-thumb|-upload)?\.[a-z]{3,4}$")
 CHUNK = 64 * 1024  # a file is served in pieces of this size, so a worker never holds a whole upload in memory
 
 

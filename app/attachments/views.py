@@ -122,11 +122,24 @@ def _file_response(attachment: Attachment, key: str | None, content_type: str) -
 @access("visitor")
 def serve(attachment_id: int, filename: str):
     attachment = service.access_attachment(db.session(), current_user, attachment_id)
+    if attachment.upload_key is not None:
+        _process_now(attachment.id)  # the upload itself is never served
     if filename == "thumbnail" and attachment.thumb_key:
         return _file_response(attachment, attachment.thumb_key, "image/webp")
     if filename != attachment.filename:
         abort(404)
     return _file_response(attachment, attachment.storage_key, attachment.content_type)
+
+
+def _process_now(attachment_id: int) -> None:
+    """An image asked for before a job re-encoded it (the workers are behind, or the post was just made): do it now,
+    for this reader, as the job would."""
+    with db.scope() as session:
+        attachment = session.get(Attachment, attachment_id)
+        upload_key = service.process(session, storage(), attachment, rules().limits) if attachment else None
+        db.commit(session)
+    if upload_key is not None:
+        storage().delete(upload_key)
 
 
 @bp.post("/attachments/<id:attachment_id>/remove")
@@ -138,7 +151,7 @@ def remove(attachment_id: int):
         lambda: service.remove(db.session(), current_user, attachment_id, form.reason.data or ""),
         _("File removed."),
     )
-    for key in (removed.storage_key, removed.thumb_key):
+    for key in (removed.storage_key, removed.thumb_key, removed.upload_key):
         if key:
             storage().delete(key)
     question_id = removed.question_id or _question_of_answer(removed.answer_id)

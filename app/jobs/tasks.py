@@ -127,12 +127,37 @@ def purge_privacy(app: Flask) -> int:
     return expired + len(purged)
 
 
+def process_uploads(app: Flask) -> int:
+    """Re-encode the images uploaded since (see app/attachments/files.py); each one committed on its own, its upload
+    deleted after the commit. A failing one is logged and left for the next run; the others go on."""
+    from app.attachments import service as attachments
+    from app.attachments.views import rules, storage
+
+    done, failed = 0, 0
+    with db.scope() as session:
+        for attachment in attachments.waiting_uploads(session):
+            try:
+                upload_key = attachments.process(session, storage(), attachment, rules().limits)
+                db.commit(session)
+            except Exception:
+                session.rollback()
+                log.exception("re-encoding attachment %s failed; it waits for the next run", attachment.id)
+                failed += 1
+                continue
+            if upload_key is not None:
+                storage().delete(upload_key)
+                done += 1
+    if failed:
+        raise RuntimeError(f"{failed} upload(s) could not be re-encoded")
+    return done
+
+
 def sweep(app: Flask) -> None:
     """Whatever the outbox tables still hold: work whose queue message was lost (Redis restarted, a worker
     killed mid-job) or whose commit could not reach the queue. Each step on its own, so one failing stops none
     of the others; then the job fails, naming them, so that `flask jobs status` and the failed-jobs metric show it."""
     failed = []
-    for step in (drain_search, deliver_mail, deliver_webhooks, prepare_exports):
+    for step in (drain_search, deliver_mail, deliver_webhooks, prepare_exports, process_uploads):
         try:
             step(app)
         except Exception:
@@ -156,6 +181,7 @@ TASKS: dict[str, Task] = {
     "webhooks.unanswered": Task(announce_unanswered),
     "attachments.cleanup": Task(clean_up_attachments, queue=BULK),
     "privacy.purge": Task(purge_privacy, queue=BULK),
+    "attachments.process": Task(process_uploads),
     "jobs.sweep": Task(sweep),
 }
 
@@ -165,4 +191,5 @@ AFTER_COMMIT: dict[str, str] = {
     "mail_dirty": "mail.deliver",
     "webhooks_dirty": "webhooks.deliver",
     "export_pending": "exports.prepare",
+    "attachments_dirty": "attachments.process",
 }

@@ -70,8 +70,10 @@ PRIVATE_TABLES = frozenset(
         "moderation_actions",
     }
 )
-# Columns of shown tables that no visitor page shows (a sign-in or a read notification changes only these).
+# Columns of shown tables that no visitor page shows (a sign-in or a read notification changes only these; an image's
+# re-encoding, only its attachment's sizes and upload).
 PRIVATE_COLUMNS = {
+    "attachments": frozenset({"upload_key", "size", "width", "height"}),
     "users": frozenset(
         {
             "password_hash",
