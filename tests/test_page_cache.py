@@ -235,6 +235,25 @@ def test_the_memory_store_is_bounded(tmp_path):
     assert store.lookup("a") == (generation, None) and store.lookup("c")[1] is not None
 
 
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_an_index_change_makes_only_search_pages_stale(tmp_path, kind):
+    if kind == "redis" and not REDIS_URL:
+        pytest.skip("Redis (TEST_REDIS_URL) on the PostgreSQL leg")
+    store = (
+        RedisStore(REDIS_URL, 60, f"agora-test-pages-{uuid.uuid4().hex}") if kind == "redis"
+        else MemoryStore(10, 60, tmp_path / "page-cache.generation")
+    )  # fmt: skip
+    page, search = store.lookup("board")[0], store.lookup("search", search=True)[0]
+    assert search.startswith(page)
+    store.bump(search=True)
+    assert store.lookup("board")[0] == page and store.lookup("search", search=True)[0] != search
+    search = store.lookup("search", search=True)[0]
+    store.bump()  # a commit: every page, search pages too
+    assert store.lookup("board")[0] != page and store.lookup("search", search=True)[0] != search
+    if kind == "redis":
+        store.client.delete(store.generation_key, store.search_key)
+
+
 def test_a_change_in_one_process_invalidates_the_pages_of_the_others(tmp_path):
     """Without Redis every gunicorn worker (and a `flask` command) of the machine has its own pages, but they share
     the generation: a hide committed by one worker must not leave another serving the hidden post."""
@@ -276,7 +295,9 @@ def test_a_kept_search_page_shows_a_new_question_once_the_index_holds_it(app, se
     assert "drains overnight" not in cached(visitor, url)
     make_question(session, thread["helper"], thread["board"], title="Battery drains overnight", tags=("fan",))
     visitor.get(url)  # rendered after the commit, perhaps before the index has the question: kept as it was found
-    search.drain_app(app)  # the index now holds it: the kept page is stale
+    assert "drains overnight" in cached(visitor, "/boards/laptops")
+    search.drain_app(app)  # the index now holds it: the kept search page is stale, the board page is not
+    assert visitor.get("/boards/laptops").headers.get("X-Page-Cache") == "hit"
     assert "drains overnight" in fresh(visitor, url)
     assert "drains overnight" in cached(visitor, url)
 

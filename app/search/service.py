@@ -26,7 +26,7 @@ from app.search.backend import (
 )
 from app.search.documents import all_documents, documents_for
 from app.search.models import SearchOutbox
-from app.web.page_cache import pages_changed
+from app.web.page_cache import search_pages_changed
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def drain(reader: Session, writer: Session, backend: SearchBackend, batch: int =
                 reader.rollback()  # don't hold a snapshot while the rows are deleted
                 if rows:
                     writer.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _q in rows])))
-                    pages_changed(writer)  # visitors' kept search pages were found in the index before this write
+                    search_pages_changed(writer)  # kept search pages were found in the index before this write
                     writer.commit()
         except IndexBusy:
             reader.rollback()
@@ -114,7 +114,7 @@ def reindex(
         reader.rollback()
         for start in range(0, len(claimed), DELETE_BATCH):
             writer.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(claimed[start : start + DELETE_BATCH])))
-        pages_changed(writer)
+        search_pages_changed(writer)
         writer.commit()
     return count
 

@@ -27,7 +27,7 @@ from app.errors import CONTROL_CHARACTERS
 from app.ops.observe import PAGE_CACHE_HITS, incoming_request_id, record_request
 from app.web.headers import security_headers
 from app.web.locale import browser_locale
-from app.web.page_cache import CACHED_ENDPOINTS, KNOWN_ARGS, Page, Store, page_key, validators
+from app.web.page_cache import CACHED_ENDPOINTS, KNOWN_ARGS, SEARCH_ENDPOINTS, Page, Store, page_key, validators
 
 WsgiApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
 
@@ -61,7 +61,7 @@ class EarlyHits:
             return None
         endpoint, view_args = matched
         locale = browser_locale(incoming, self.languages, self.default_locale)
-        generation, page = self.store.lookup(page_key(locale, incoming))
+        generation, page = self.store.lookup(page_key(locale, incoming), search=endpoint in SEARCH_ENDPOINTS)
         if page is None or page.generation != generation:
             return None  # a miss: Flask renders and keeps the page
         PAGE_CACHE_HITS.inc()

@@ -34,8 +34,10 @@ from app.ops.observe import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 from app.web.locale import visitor_locale
 
 # The visitor pages worth keeping: what arrivals from a search engine and the front door read, and the searches
-# visitors repeat (a search page is stale once the index changes: the search outbox's drain bumps the generation).
+# visitors repeat (a search page is also stale once the index changes: the search outbox's drain bumps a generation
+# of search pages alone).
 CACHED_ENDPOINTS = frozenset({"forum.index", "forum.questions", "forum.board", "forum.question", "search.search"})
+SEARCH_ENDPOINTS = frozenset({"search.search"})  # also stale when the index changes (its own generation)
 # The query arguments those pages read (lists: filter, sort, tag, after, language; a question: answers; search: q,
 # status, board, page, from, to, exact). A URL with any other is rendered but not kept: the views ignore them, so
 # `?x=1`, `?x=2`... would each keep a copy of the same page, and anyone could fill the cache (and push out the real
@@ -89,6 +91,7 @@ PRIVATE_COLUMNS = {
     )
 }
 DIRTY = "pages_dirty"
+SEARCH_DIRTY = "search_pages_dirty"
 PUBLIC = "public, max-age=0, must-revalidate"
 VARY = "Cookie, Accept-Language"
 
@@ -115,13 +118,14 @@ class Page:
 
 
 class Store(Protocol):
-    def lookup(self, key: str) -> tuple[str, Page | None]:
-        """The current generation and the page kept under `key` (None when there is none)."""
+    def lookup(self, key: str, search: bool = False) -> tuple[str, Page | None]:
+        """The current generation and the page kept under `key` (None when there is none). A search page's
+        generation also holds the search index's, which only changes when the index does."""
 
     def keep(self, key: str, page: Page) -> None: ...
 
-    def bump(self) -> None:
-        """A new generation: every page kept so far is stale."""
+    def bump(self, search: bool = False) -> None:
+        """A new generation: every page kept so far is stale (`search`: every search page)."""
 
 
 class MemoryStore:
@@ -134,18 +138,22 @@ class MemoryStore:
     def __init__(self, size: int, ttl: float, generation_file: Path) -> None:
         self.size, self.ttl = size, ttl
         self.generation_file = generation_file
+        self.search_file = generation_file.with_name(f"{generation_file.name}.search")
         self._pages: OrderedDict[str, tuple[float, Page]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _generation(self) -> str:
+    def _generation(self, search: bool = False) -> str:
+        path = self.search_file if search else self.generation_file
         try:
-            return self.generation_file.read_text()
+            return path.read_text()
         except FileNotFoundError:
-            self.bump()
-            return self.generation_file.read_text()
+            self.bump(search)
+            return path.read_text()
 
-    def lookup(self, key: str) -> tuple[str, Page | None]:
+    def lookup(self, key: str, search: bool = False) -> tuple[str, Page | None]:
         generation = self._generation()
+        if search:
+            generation += ":" + self._generation(search=True)
         with self._lock:
             found = self._pages.get(key)
             if found is None or found[0] < time.monotonic():
@@ -160,14 +168,16 @@ class MemoryStore:
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
-    def bump(self) -> None:
+    def bump(self, search: bool = False) -> None:
+        path = self.search_file if search else self.generation_file
         token = uuid.uuid4().hex  # random, like Redis's: a deleted file must not bring an old generation back
-        self.generation_file.parent.mkdir(parents=True, exist_ok=True)
-        staged = self.generation_file.with_name(f".{self.generation_file.name}.{token}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f".{path.name}.{token}")
         staged.write_text(token)
-        os.replace(staged, self.generation_file)  # readers see the old token or the new one, never half a file
-        with self._lock:
-            self._pages.clear()  # all stale now: free the memory at once
+        os.replace(staged, path)  # readers see the old token or the new one, never half a file
+        if not search:
+            with self._lock:
+                self._pages.clear()  # all stale now: free the memory at once
 
 
 class RedisStore:
@@ -182,19 +192,22 @@ class RedisStore:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.ttl, self.prefix = ttl, prefix
         self.generation_key = f"{prefix}:generation"
+        self.search_key = f"{prefix}:search-generation"
 
-    def lookup(self, key: str) -> tuple[str, Page | None]:
-        generation, raw = self.client.mget(self.generation_key, f"{self.prefix}:page:{key}")
-        if generation is None:
-            self.client.set(self.generation_key, uuid.uuid4().hex, nx=True)
-            return self.client.get(self.generation_key).decode(), None
-        return generation.decode(), Page.load(raw) if raw else None
+    def lookup(self, key: str, search: bool = False) -> tuple[str, Page | None]:
+        names = [self.generation_key, self.search_key] if search else [self.generation_key]
+        *generations, raw = self.client.mget(*names, f"{self.prefix}:page:{key}")
+        if None in generations:
+            for name in names:
+                self.client.set(name, uuid.uuid4().hex, nx=True)
+            return ":".join(value.decode() for value in self.client.mget(*names)), None
+        return ":".join(value.decode() for value in generations), Page.load(raw) if raw else None
 
     def keep(self, key: str, page: Page) -> None:
         self.client.set(f"{self.prefix}:page:{key}", page.dump(), ex=self.ttl)
 
-    def bump(self) -> None:
-        self.client.set(self.generation_key, uuid.uuid4().hex)
+    def bump(self, search: bool = False) -> None:
+        self.client.set(self.search_key if search else self.generation_key, uuid.uuid4().hex)
 
 
 def make_store(config: dict[str, Any], instance_path: str) -> Store:
@@ -279,7 +292,7 @@ def serve_kept_page() -> Response | None:
     store: Store = current_app.extensions["agora_page_cache"]
     key = page_key(visitor_locale(), request)
     try:
-        generation, page = store.lookup(key)
+        generation, page = store.lookup(key, search=request.endpoint in SEARCH_ENDPOINTS)
     except Exception:
         current_app.logger.exception("the page cache is unreachable; rendering the page")
         return None
@@ -353,10 +366,9 @@ def _note_statement(state: ORMExecuteState) -> None:
         state.session.info[DIRTY] = True
 
 
-def pages_changed(session: Session) -> None:
-    """What this session commits changes visitors' pages though it writes no table they show (the search index:
-    its kept search pages)."""
-    session.info[DIRTY] = True
+def search_pages_changed(session: Session) -> None:
+    """What this session commits changes the search index: visitors' kept search pages (and only those) are stale."""
+    session.info[SEARCH_DIRTY] = True
 
 
 def _bump_after_commit(session: Session) -> None:
@@ -364,14 +376,18 @@ def _bump_after_commit(session: Session) -> None:
         # SQLAlchemy reports a released savepoint as a commit too: the outer transaction's changes are not visible
         # yet, so a page rendered now under a new generation would keep the old data. Wait for the real commit.
         return
-    if not session.info.pop(DIRTY, False):
+    dirty, search = session.info.pop(DIRTY, False), session.info.pop(SEARCH_DIRTY, False)
+    if not (dirty or search):
         return
     app = session.info.get("app") or (current_app._get_current_object() if has_app_context() else None)
     store = app.extensions.get("agora_page_cache") if app is not None else None
     if store is None:
         return
     try:
-        store.bump()
+        if dirty:
+            store.bump()
+        if search:
+            store.bump(search=True)
     except Exception:
         # Redis away: its pages are out of reach too, and those kept live at most PAGE_CACHE_TTL.
         app.logger.exception("invalidating the page cache failed")
