@@ -181,6 +181,8 @@ class Config:
             # PAGE_CACHE_TTL seconds, and every change a visitor could see invalidates it at once.
             "PAGE_CACHE": env.flag("PAGE_CACHE", True),
             "PAGE_CACHE_TTL": env.integer("PAGE_CACHE_TTL", 300),
+            # Visitors' search pages: every different search is a page of its own, so they are kept briefly.
+            "PAGE_CACHE_SEARCH_TTL": env.integer("PAGE_CACHE_SEARCH_TTL", 60),
             "PAGE_CACHE_SIZE": env.integer("PAGE_CACHE_SIZE", 2000),
             "PAGE_CACHE_KEY": env.text("PAGE_CACHE_KEY", "agora:pages"),
             # Absolute links in e-mail and feeds. Unset outside production: the address the site is reached at

@@ -318,6 +318,29 @@ def test_a_search_with_an_argument_it_does_not_read_is_not_kept(visitor, thread)
     assert visitor.get("/search?q=fan&utm_source=mail").headers.get("X-Page-Cache") is None
 
 
+def test_each_page_is_kept_only_with_its_own_arguments(visitor, thread):
+    """Search's arguments on a question page would each keep a copy of the same page: anyone could fill the cache."""
+    for url in (f"{thread['url']}?q=anything", f"{thread['url']}?page=2", "/boards/laptops?answers=date"):
+        visitor.get(url)
+        assert visitor.get(url).headers.get("X-Page-Cache") is None, url
+    assert cached(visitor, f"{thread['url']}?answers=date")
+
+
+def test_search_pages_are_kept_briefly(tmp_path):
+    import time
+
+    from app.web.page_cache import Page, page_ttl
+
+    assert page_ttl({"PAGE_CACHE_TTL": 300, "PAGE_CACHE_SEARCH_TTL": 60}, "search.search") == 60
+    assert page_ttl({"PAGE_CACHE_TTL": 300, "PAGE_CACHE_SEARCH_TTL": 60}, "forum.question") == 300
+    store = MemoryStore(10, 300, tmp_path / "generation")
+    generation = store.lookup("search", search=True)[0]
+    store.keep("search", Page(generation, "e", 0.0, "text/html", b"found"), ttl=0.05)
+    assert store.lookup("search", search=True)[1] is not None
+    time.sleep(0.1)
+    assert store.lookup("search", search=True)[1] is None
+
+
 def test_an_edit_of_an_answer(session, visitor, thread):
     cached(visitor, thread["url"])
     forum.edit_answer(session, thread["helper"], thread["answer"].id, forum.AnswerDraft("Update the firmware first."))

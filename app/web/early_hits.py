@@ -27,7 +27,7 @@ from app.errors import CONTROL_CHARACTERS
 from app.ops.observe import PAGE_CACHE_HITS, incoming_request_id, record_request
 from app.web.headers import security_headers
 from app.web.locale import browser_locale
-from app.web.page_cache import CACHED_ENDPOINTS, KNOWN_ARGS, SEARCH_ENDPOINTS, Page, Store, page_key, validators
+from app.web.page_cache import SEARCH_ENDPOINTS, Page, Store, page_key, reads_only_known_args, validators
 
 WsgiApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
 
@@ -74,8 +74,6 @@ class EarlyHits:
 
     def _match(self, incoming: Request) -> tuple[str, dict[str, Any]] | None:
         """The endpoint and its arguments, when the URL is one of a cached page with only the arguments it reads."""
-        if not KNOWN_ARGS.issuperset(incoming.args.keys()):
-            return None
         texts = [incoming.path, *(text for pair in incoming.args.items(multi=True) for text in pair)]
         if any(CONTROL_CHARACTERS.search(text) for text in texts):
             return None  # Flask refuses it with a 400
@@ -83,7 +81,7 @@ class EarlyHits:
             endpoint, view_args = self.app.create_url_adapter(incoming).match()  # type: ignore[arg-type]
         except (HTTPException, RequestRedirect):
             return None
-        return (endpoint, view_args) if endpoint in CACHED_ENDPOINTS else None
+        return (endpoint, view_args) if reads_only_known_args(endpoint, incoming.args.keys()) else None
 
     def _answer(self, incoming: Request, page: Page) -> Response:
         response = self.app.response_class(page.body, content_type=page.content_type)

@@ -36,15 +36,21 @@ from app.web.locale import visitor_locale
 # The visitor pages worth keeping: what arrivals from a search engine and the front door read, and the searches
 # visitors repeat (a search page is also stale once the index changes: the search outbox's drain bumps a generation
 # of search pages alone).
-CACHED_ENDPOINTS = frozenset({"forum.index", "forum.questions", "forum.board", "forum.question", "search.search"})
-SEARCH_ENDPOINTS = frozenset({"search.search"})  # also stale when the index changes (its own generation)
-# The query arguments those pages read (lists: filter, sort, tag, after, language; a question: answers; search: q,
-# status, board, page, from, to, exact). A URL with any other is rendered but not kept: the views ignore them, so
-# `?x=1`, `?x=2`... would each keep a copy of the same page, and anyone could fill the cache (and push out the real
-# pages) with them.
-KNOWN_ARGS = frozenset(
-    {"filter", "sort", "tag", "after", "language", "answers", "q", "status", "board", "page", "from", "to", "exact"}
-)
+# With the query arguments each one reads: a URL with any other is rendered but not kept, since the views ignore
+# them, so `?x=1`, `?x=2`... would each keep a copy of the same page, and anyone could fill the cache (and push out
+# the real pages) with them.
+_LIST_ARGS = frozenset({"filter", "sort", "tag", "after", "language"})
+KNOWN_ARGS: dict[str, frozenset[str]] = {
+    "forum.index": _LIST_ARGS,
+    "forum.questions": _LIST_ARGS,
+    "forum.board": _LIST_ARGS,
+    "forum.question": frozenset({"answers"}),
+    "search.search": frozenset({"q", "status", "sort", "board", "tag", "page", "from", "to", "language", "exact"}),
+}
+CACHED_ENDPOINTS = frozenset(KNOWN_ARGS)
+# Search pages are also stale when the index changes (their own generation), and live at most
+# PAGE_CACHE_SEARCH_TTL: every different search is a page of its own, so they are kept briefly.
+SEARCH_ENDPOINTS = frozenset({"search.search"})
 # Session keys that do not change a visitor's page (the language is part of the key). Anything else (flashed
 # messages above all, or a signed-in member's id) means the page is this visitor's own and is neither served
 # from nor put into the cache.
@@ -122,7 +128,8 @@ class Store(Protocol):
         """The current generation and the page kept under `key` (None when there is none). A search page's
         generation also holds the search index's, which only changes when the index does."""
 
-    def keep(self, key: str, page: Page) -> None: ...
+    def keep(self, key: str, page: Page, ttl: float | None = None) -> None:
+        """Keep `page` for `ttl` seconds (the store's own when None)."""
 
     def bump(self, search: bool = False) -> None:
         """A new generation: every page kept so far is stale (`search`: every search page)."""
@@ -161,9 +168,9 @@ class MemoryStore:
             self._pages.move_to_end(key)
             return generation, found[1]
 
-    def keep(self, key: str, page: Page) -> None:
+    def keep(self, key: str, page: Page, ttl: float | None = None) -> None:
         with self._lock:
-            self._pages[key] = (time.monotonic() + self.ttl, page)
+            self._pages[key] = (time.monotonic() + (ttl or self.ttl), page)
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
@@ -203,8 +210,8 @@ class RedisStore:
             return ":".join(value.decode() for value in self.client.mget(*names)), None
         return ":".join(value.decode() for value in generations), Page.load(raw) if raw else None
 
-    def keep(self, key: str, page: Page) -> None:
-        self.client.set(f"{self.prefix}:page:{key}", page.dump(), ex=self.ttl)
+    def keep(self, key: str, page: Page, ttl: float | None = None) -> None:
+        self.client.set(f"{self.prefix}:page:{key}", page.dump(), ex=int(ttl or self.ttl))
 
     def bump(self, search: bool = False) -> None:
         self.client.set(self.search_key if search else self.generation_key, uuid.uuid4().hex)
@@ -224,7 +231,7 @@ def _is_visitor_request() -> bool:
     """A GET of a cached page type by someone signed out whose session holds nothing that changes the page."""
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
         return False
-    if not KNOWN_ARGS.issuperset(request.args.keys()):
+    if not reads_only_known_args(request.endpoint, request.args.keys()):
         return False
     if "Authorization" in request.headers or "_user_id" in session:
         return False
@@ -232,6 +239,16 @@ def _is_visitor_request() -> bool:
     if remember in request.cookies and session.get("_remember") != "clear":
         return False  # Flask-Login would sign them in from the cookie
     return set(session.keys()) <= NEUTRAL_SESSION_KEYS
+
+
+def reads_only_known_args(endpoint: str | None, names) -> bool:
+    return KNOWN_ARGS.get(endpoint or "", frozenset()).issuperset(names)
+
+
+def page_ttl(config: dict[str, Any], endpoint: str | None) -> int:
+    """How long a page of `endpoint` may be kept."""
+    name = "PAGE_CACHE_SEARCH_TTL" if endpoint in SEARCH_ENDPOINTS else "PAGE_CACHE_TTL"
+    return max(1, int(config.get(name) or config["PAGE_CACHE_TTL"]))
 
 
 def page_key(locale: str, incoming: BaseRequest) -> str:
@@ -314,7 +331,7 @@ def keep_page(response: Response) -> Response:
     body = response.get_data()
     page = Page(generation, hashlib.sha256(body).hexdigest()[:32], time.time(), response.content_type, body)
     try:
-        current_app.extensions["agora_page_cache"].keep(key, page)
+        current_app.extensions["agora_page_cache"].keep(key, page, page_ttl(current_app.config, request.endpoint))
     except Exception:
         current_app.logger.exception("keeping a page in the page cache failed")
     validators(response, page)
