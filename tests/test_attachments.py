@@ -343,6 +343,44 @@ def test_a_photo_is_checked_at_once_and_re_encoded_by_a_job(app, session, people
     assert sorted(storage.keys()) == sorted([image.storage_key, image.thumb_key])  # the upload as sent is gone
 
 
+@pytest.mark.parametrize("trouble", ["lost", "unusable"])
+def test_an_upload_that_can_never_be_re_encoded_is_removed(app, session, people, monkeypatch, trouble):
+    from app.jobs import tasks
+
+    storage = app.extensions["agora_attachments"]
+    image = _waiting_photo(app, session, people)
+    if trouble == "lost":
+        storage.delete(image.upload_key)
+    else:  # the limits were tightened after the check
+        monkeypatch.setattr(files, "process_image", lambda *a: (_ for _ in ()).throw(files.refuse("too big now")))
+    with app.app_context():
+        tasks.process_uploads(app)
+        assert tasks.process_uploads(app) == 0
+    session.refresh(image)
+    assert image.removed_at is not None and attachments.waiting_uploads(session) == []
+    assert list(storage.keys()) == []  # nothing of it is kept, and nothing is served
+
+
+def test_a_file_removed_while_it_was_being_re_encoded_does_not_come_back(app, session, people, monkeypatch):
+    from app.jobs import tasks
+
+    storage = app.extensions["agora_attachments"]
+    image = _waiting_photo(app, session, people)
+    real = files.process_image
+
+    def removed_meanwhile(*args):
+        done = real(*args)
+        attachments.remove(session, people["mod"], image.id, "Personal data")  # a moderator, in another session
+        session.commit()
+        return done
+
+    monkeypatch.setattr(files, "process_image", removed_meanwhile)
+    with app.app_context():
+        tasks.process_uploads(app)
+    session.refresh(image)
+    assert image.removed_at is not None and list(storage.keys()) == []
+
+
 def test_a_photo_asked_for_before_its_job_ran_is_re_encoded_for_that_request(app, client, login_as, session, people):
     storage = app.extensions["agora_attachments"]
     image = _waiting_photo(app, session, people)

@@ -274,7 +274,7 @@ def test_a_sweep_runs_every_step_and_fails_naming_those_that_failed(tmp_path, po
 
     app = jobs_app(tmp_path, postgres_schema, smtp)
     ran = []
-    for name in ("drain_search", "deliver_mail", "deliver_webhooks", "prepare_exports"):
+    for name in ("drain_search", "deliver_mail", "deliver_webhooks", "prepare_exports", "process_uploads"):
         def step(_app, name=name):
             ran.append(name)
             if name in ("deliver_mail", "prepare_exports"):
@@ -283,7 +283,7 @@ def test_a_sweep_runs_every_step_and_fails_naming_those_that_failed(tmp_path, po
         monkeypatch.setattr(tasks, name, step)
     with app.app_context(), pytest.raises(tasks.SweepFailed, match="deliver_mail, prepare_exports failed"):
         tasks.sweep(app)
-    assert ran == ["drain_search", "deliver_mail", "deliver_webhooks", "prepare_exports"]
+    assert ran == ["deliver_mail", "deliver_webhooks", "prepare_exports", "process_uploads", "drain_search"]
 
 
 @needs_redis

@@ -133,33 +133,56 @@ def upload(
     return stored
 
 
-def process(session: Session, storage: Storage, attachment: Attachment, limits: files.Limits) -> str | None:
-    """Re-encode an image's upload into the files that are served, and mark it done. Returns the upload's key, to
-    be deleted once the caller has committed (a failed commit must still find it); None when there was nothing to do
-    (done already, here or by another worker: the update below only wins while the upload is still waiting)."""
+def process(session: Session, storage: Storage, attachment: Attachment, limits: files.Limits) -> list[str]:
+    """Re-encode an image's upload into the files that are served, and mark it done in `session`. `attachment` may
+    come from another (reading) session: the work is done before `session` is touched, so no write transaction is
+    held while Pillow works (SQLite has one writer at a time). Returns the storage keys to delete once the caller
+    has committed (a failed commit must still find them): the upload when this call did the work; what it wrote as
+    well when a moderator removed the file meanwhile; nothing when another worker or reader finished it first. An
+    upload that can never be re-encoded (lost, or refused by limits tightened since it was checked) leaves its file
+    removed, like a moderator's removal: it is never served as sent."""
     upload_key = attachment.upload_key
-    if upload_key is None:
-        return None
+    if upload_key is None or attachment.removed_at is not None:
+        return []
     original = storage.load(upload_key)
-    if original is None:  # another worker finished it and deleted the upload
-        session.refresh(attachment)
-        return None
-    done = files.process_image(attachment.content_type, original, limits)
+    if original is None:  # another worker finished it (and deleted the upload), or the upload is lost
+        return _give_up(session, attachment.id, upload_key, [])
+    try:
+        done = files.process_image(attachment.content_type, original, limits)
+    except ValidationFailed:
+        return _give_up(session, attachment.id, upload_key, [upload_key])
     storage.save(attachment.storage_key, done.data)
     if attachment.thumb_key and done.thumbnail is not None:
         storage.save(attachment.thumb_key, done.thumbnail)
-    # The row, locked, only while its upload still waits: of two workers at it, the second finds it done.
-    waiting = session.scalar(
+    waiting = _still_waiting(session, attachment.id, upload_key)
+    if waiting is None:
+        current = session.get(Attachment, attachment.id)
+        if current is None or current.removed_at is not None:  # removed meanwhile: its files must not come back
+            return [key for key in (attachment.storage_key, attachment.thumb_key, upload_key) if key]
+        return []
+    waiting.upload_key, waiting.size, waiting.width, waiting.height = None, len(done.data), done.width, done.height
+    session.flush()
+    return [upload_key]
+
+
+def _still_waiting(session: Session, attachment_id: int, upload_key: str) -> Attachment | None:
+    """The row, locked, only while this upload still waits and nobody removed it: of two at it, the second finds
+    it done."""
+    return session.scalar(
         select(Attachment)
-        .where(Attachment.id == attachment.id, Attachment.upload_key == upload_key)
+        .where(Attachment.id == attachment_id, Attachment.upload_key == upload_key, Attachment.removed_at.is_(None))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def _give_up(session: Session, attachment_id: int, upload_key: str, keys: list[str]) -> list[str]:
+    waiting = _still_waiting(session, attachment_id, upload_key)
     if waiting is None:
-        return None
-    waiting.upload_key, waiting.size, waiting.width, waiting.height = None, len(done.data), done.width, done.height
+        return []
+    waiting.removed_at = utcnow()
     session.flush()
-    return upload_key
+    return keys
 
 
 def waiting_uploads(session: Session, limit: int = 50) -> list[Attachment]:

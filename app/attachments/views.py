@@ -123,7 +123,7 @@ def _file_response(attachment: Attachment, key: str | None, content_type: str) -
 def serve(attachment_id: int, filename: str):
     attachment = service.access_attachment(db.session(), current_user, attachment_id)
     if attachment.upload_key is not None:
-        _process_now(attachment.id)  # the upload itself is never served
+        _process_now(attachment)  # the upload itself is never served
     if filename == "thumbnail" and attachment.thumb_key:
         return _file_response(attachment, attachment.thumb_key, "image/webp")
     if filename != attachment.filename:
@@ -131,15 +131,14 @@ def serve(attachment_id: int, filename: str):
     return _file_response(attachment, attachment.storage_key, attachment.content_type)
 
 
-def _process_now(attachment_id: int) -> None:
+def _process_now(attachment: Attachment) -> None:
     """An image asked for before a job re-encoded it (the workers are behind, or the post was just made): do it now,
     for this reader, as the job would."""
     with db.scope() as session:
-        attachment = session.get(Attachment, attachment_id)
-        upload_key = service.process(session, storage(), attachment, rules().limits) if attachment else None
+        finished = service.process(session, storage(), attachment, rules().limits)
         db.commit(session)
-    if upload_key is not None:
-        storage().delete(upload_key)
+    for key in finished:
+        storage().delete(key)
 
 
 @bp.post("/attachments/<id:attachment_id>/remove")

@@ -71,8 +71,11 @@ def tick(app: Flask, now: datetime | None = None) -> list[str]:
                 queue.enqueue(app, periodic.job)
             except Exception:
                 # Claimed but not queued: give the period back, or a daily job would be skipped for the day.
-                queue.connection.delete(claim)
                 log.exception("queueing the periodic job %s failed; the next tick tries again", periodic.job)
+                try:
+                    queue.connection.delete(claim)
+                except Exception:  # Redis away: the claim lapses with its period
+                    log.exception("giving back the period of %s failed", periodic.job)
                 continue
             queued.append(periodic.job)
     return queued

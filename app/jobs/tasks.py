@@ -134,19 +134,22 @@ def process_uploads(app: Flask) -> int:
     from app.attachments.views import rules, storage
 
     done, failed = 0, 0
-    with db.scope() as session:
-        for attachment in attachments.waiting_uploads(session):
+    with db.scope(write=False) as reader:
+        waiting = attachments.waiting_uploads(reader)
+        reader.expunge_all()  # read once: no transaction stays open while the images are re-encoded
+    for attachment in waiting:
+        with db.scope() as session:
             try:
-                upload_key = attachments.process(session, storage(), attachment, rules().limits)
+                finished = attachments.process(session, storage(), attachment, rules().limits)
                 db.commit(session)
-            except Exception:
+            except Exception:  # the storage or the database away: the upload waits for the next run
                 session.rollback()
                 log.exception("re-encoding attachment %s failed; it waits for the next run", attachment.id)
                 failed += 1
                 continue
-            if upload_key is not None:
-                storage().delete(upload_key)
-                done += 1
+        for key in finished:
+            storage().delete(key)
+        done += bool(finished)
     if failed:
         raise RuntimeError(f"{failed} upload(s) could not be re-encoded")
     return done
@@ -157,7 +160,8 @@ def sweep(app: Flask) -> None:
     killed mid-job) or whose commit could not reach the queue. Each step on its own, so one failing stops none
     of the others; then the job fails, naming them, so that `flask jobs status` and the failed-jobs metric show it."""
     failed = []
-    for step in (drain_search, deliver_mail, deliver_webhooks, prepare_exports, process_uploads):
+    # The search drain last: in a worker it waits for a lost index's rebuild, which must not hold up the mail.
+    for step in (deliver_mail, deliver_webhooks, prepare_exports, process_uploads, drain_search):
         try:
             step(app)
         except Exception:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
@@ -99,13 +99,24 @@ def tell_overdue(session: Session, now: datetime | None = None) -> int:
     for case in overdue_cases(session, now):
         if case.overdue_notified_at is not None and case.overdue_notified_at >= case.due_at:
             continue
+        # Claimed by a conditional update: the periodic job and a cron run at the same moment tell staff once.
+        claimed = session.execute(
+            update(Case)
+            .where(
+                Case.id == case.id,
+                or_(Case.overdue_notified_at.is_(None), Case.overdue_notified_at < Case.due_at),
+            )
+            .values(overdue_notified_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
         if case.assignee_id is not None:
             recipients = [case.assignee_id]
         else:
             everyone = everyone if everyone is not None else [user.id for user in staff_members(session)]
             recipients = everyone
         notifications.notify_many(session, recipients, "case_overdue", {"case": case.id}, case_link(case))
-        case.overdue_notified_at = now
         told += 1
     return told
 
