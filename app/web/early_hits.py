@@ -27,7 +27,7 @@ from app.errors import CONTROL_CHARACTERS
 from app.ops.observe import PAGE_CACHE_HITS, incoming_request_id, record_request
 from app.web.headers import security_headers
 from app.web.locale import browser_locale
-from app.web.page_cache import SEARCH_ENDPOINTS, Page, Store, page_key, reads_only_known_args, validators
+from app.web.page_cache import SEARCH_ENDPOINTS, Page, Store, kept_response, page_key, reads_only_known_args
 
 WsgiApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
 
@@ -84,12 +84,8 @@ class EarlyHits:
         return (endpoint, view_args) if reads_only_known_args(endpoint, incoming.args.keys()) else None
 
     def _answer(self, incoming: Request, page: Page) -> Response:
-        response = self.app.response_class(page.body, content_type=page.content_type)
-        response.headers["X-Page-Cache"] = "hit"
-        validators(response, page)
-        for name, value in self.headers:
+        response = kept_response(page, incoming)  # what the hit inside Flask answers, 304s included
+        for name, value in self.headers:  # and what Flask's after-request hooks add to it
             response.headers.setdefault(name, value)
         response.headers["X-Request-ID"] = incoming_request_id(incoming.headers.get("X-Request-ID"))
-        if "If-None-Match" in incoming.headers:  # as inside Flask: If-Modified-Since alone is not trusted
-            response.make_conditional(incoming)
         return response

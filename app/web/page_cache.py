@@ -273,22 +273,26 @@ def _is_keepable(response: Response) -> bool:
 
 
 def _answer(page: Page) -> Response:
-    """The kept page, or 304 when the browser's copy is the same (If-None-Match, or If-Modified-Since)."""
     # The visitor is known to be signed out (no member in the session, no remember-me cookie): telling Flask-Login
     # so spares the later hooks (security headers, logs) its loading, which would also mark the session.
     g._login_user = current_app.login_manager.anonymous_user()
+    return kept_response(page, request)
+
+
+def kept_response(page: Page, incoming: BaseRequest) -> Response:
+    """The kept page, or 304 when the browser's copy is the same (inside Flask, and for an early hit before it)."""
     response = Response(page.body, content_type=page.content_type)
     response.headers["X-Page-Cache"] = "hit"  # for operators and tests: this page was not rendered now
     validators(response, page)
-    return _conditional(response)
+    return conditional(response, incoming)
 
 
-def _conditional(response: Response) -> Response:
+def conditional(response: Response, incoming: BaseRequest) -> Response:
     """304 when the browser's copy has the same ETag. If-Modified-Since alone is not trusted: Last-Modified is when
     a process rendered the page, to the second, so a page rendered from data older than a hide but finished in the
     same second as the page after it would look current."""
-    if "If-None-Match" in request.headers:
-        return response.make_conditional(request)
+    if "If-None-Match" in incoming.headers:
+        return response.make_conditional(incoming)
     return response
 
 
@@ -335,7 +339,7 @@ def keep_page(response: Response) -> Response:
     except Exception:
         current_app.logger.exception("keeping a page in the page cache failed")
     validators(response, page)
-    return _conditional(response)
+    return conditional(response, request)
 
 
 def _count_view() -> None:
