@@ -94,18 +94,15 @@ def tell_overdue(session: Session, now: datetime | None = None) -> int:
     while nobody has it. A case whose clock restarted (a new due_at) and ran out again is told about again.
     Returns the cases told about."""
     now = now or utcnow()
+    # Not told since its due time: never, or before a restarted clock.
+    untold = or_(Case.overdue_notified_at.is_(None), Case.overdue_notified_at < Case.due_at)
     everyone: list[int] | None = None
     told = 0
-    for case in overdue_cases(session, now):
-        if case.overdue_notified_at is not None and case.overdue_notified_at >= case.due_at:
-            continue
+    for case in session.scalars(select(Case).where(_overdue(now), untold).order_by(Case.due_at)).all():
         # Claimed by a conditional update: the periodic job and a cron run at the same moment tell staff once.
         claimed = session.execute(
             update(Case)
-            .where(
-                Case.id == case.id,
-                or_(Case.overdue_notified_at.is_(None), Case.overdue_notified_at < Case.due_at),
-            )
+            .where(Case.id == case.id, untold)
             .values(overdue_notified_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
