@@ -123,7 +123,7 @@ def _file_response(attachment: Attachment, key: str | None, content_type: str) -
 def serve(attachment_id: int, filename: str):
     attachment = service.access_attachment(db.session(), current_user, attachment_id)
     if attachment.upload_key is not None:
-        _process_now(attachment)  # the upload itself is never served
+        reencode(attachment)  # the upload itself is never served
     if filename == "thumbnail" and attachment.thumb_key:
         return _file_response(attachment, attachment.thumb_key, "image/webp")
     if filename != attachment.filename:
@@ -131,14 +131,16 @@ def serve(attachment_id: int, filename: str):
     return _file_response(attachment, attachment.storage_key, attachment.content_type)
 
 
-def _process_now(attachment: Attachment) -> None:
-    """An image asked for before a job re-encoded it (the workers are behind, or the post was just made): do it now,
-    for this reader, as the job would."""
+def reencode(attachment: Attachment) -> bool:
+    """Re-encode one image's upload in a write session of its own, then delete what the commit made obsolete (the
+    upload, or a removed file's bytes). The job does this for every waiting upload; a reader's request for an
+    image the workers have not reached yet does it for that one. True when there was something to finish."""
     with db.scope() as session:
         finished = service.process(session, storage(), attachment, rules().limits)
         db.commit(session)
     for key in finished:
         storage().delete(key)
+    return bool(finished)
 
 
 @bp.post("/attachments/<id:attachment_id>/remove")

@@ -131,25 +131,18 @@ def process_uploads(app: Flask) -> int:
     """Re-encode the images uploaded since (see app/attachments/files.py); each one committed on its own, its upload
     deleted after the commit. A failing one is logged and left for the next run; the others go on."""
     from app.attachments import service as attachments
-    from app.attachments.views import rules, storage
+    from app.attachments.views import reencode
 
     done, failed = 0, 0
     with db.scope(write=False) as reader:
         waiting = attachments.waiting_uploads(reader)
         reader.expunge_all()  # read once: no transaction stays open while the images are re-encoded
     for attachment in waiting:
-        with db.scope() as session:
-            try:
-                finished = attachments.process(session, storage(), attachment, rules().limits)
-                db.commit(session)
-            except Exception:  # the storage or the database away: the upload waits for the next run
-                session.rollback()
-                log.exception("re-encoding attachment %s failed; it waits for the next run", attachment.id)
-                failed += 1
-                continue
-        for key in finished:
-            storage().delete(key)
-        done += bool(finished)
+        try:
+            done += reencode(attachment)
+        except Exception:  # the storage or the database away: the upload waits for the next run
+            log.exception("re-encoding attachment %s failed; it waits for the next run", attachment.id)
+            failed += 1
     if failed:
         raise RuntimeError(f"{failed} upload(s) could not be re-encoded")
     return done
